@@ -1,0 +1,120 @@
+"""pyproject.toml (pip) and environment.yml (conda) must list the same packages.
+
+pyproject.toml owns the dependency list; environment.yml repeats it for conda-forge
+binaries. Like pandera's ``generate_pip_deps_from_conda.py --compare``, this fails when
+the two drift apart, naming the packages and the file to fix.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+# Conda-only entries that are not Python distributions pip knows.
+CONDA_ONLY = {"python", "pip"}
+
+
+def normalise(name: str) -> str:
+    """PEP 503 name: lower case, runs of ``-``, ``_``, ``.`` become one ``-``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def split_requirement(spec: str) -> tuple[str, str | None]:
+    """``"pydantic>=2"`` -> ``("pydantic", "2")``; the floor is None when none is given."""
+    spec = spec.split(";")[0].strip()
+    m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$", spec)
+    if not m:
+        raise ValueError(f"cannot parse requirement {spec!r}")
+    floor = re.search(r">=\s*([^,\s]+)", m.group(3))
+    return normalise(m.group(1)), floor.group(1) if floor else None
+
+
+def pyproject_requirements() -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """(runtime + test, every extra) as name -> floor."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project.get("optional-dependencies", {})
+    required = dict(split_requirement(s) for s in project["dependencies"] + extras.get("test", []))
+    everything = dict(required)
+    for specs in extras.values():
+        everything.update(split_requirement(s) for s in specs)
+    return required, everything
+
+
+def conda_requirements() -> tuple[dict[str, str | None], list[str]]:
+    """(conda packages as name -> floor, the pip section's lines)."""
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    conda: dict[str, str | None] = {}
+    pip: list[str] = []
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            pip.extend(dep.get("pip", []))
+            continue
+        # conda specs may be "name>=1", "name >=1" or "name=1.2"
+        name, floor = split_requirement(dep.replace(" ", ""))
+        if name not in CONDA_ONLY:
+            conda[name] = floor
+    return conda, pip
+
+
+def test_environment_uses_conda_forge():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    assert env["channels"] == ["conda-forge"]
+    assert any(str(d).replace(" ", "").startswith("python>=3.11") for d in env["dependencies"])
+
+
+def test_runtime_and_test_dependencies_are_in_both_files():
+    required, _ = pyproject_requirements()
+    conda, _ = conda_requirements()
+    missing = sorted(set(required) - set(conda))
+    assert not missing, (
+        f"environment.yml lacks {', '.join(missing)}, which pyproject.toml requires "
+        "(runtime or [test]); add them under dependencies"
+    )
+
+
+def test_conda_lists_nothing_pyproject_does_not():
+    _, everything = pyproject_requirements()
+    conda, _ = conda_requirements()
+    extra = sorted(set(conda) - set(everything))
+    assert not extra, (
+        f"environment.yml lists {', '.join(extra)}, which pyproject.toml does not; "
+        "add them to pyproject.toml (runtime or an extra) or drop them"
+    )
+
+
+def test_version_floors_agree():
+    _, everything = pyproject_requirements()
+    conda, _ = conda_requirements()
+    differ = {
+        n: (everything[n], conda[n])
+        for n in set(conda) & set(everything)
+        if everything[n] and conda[n] and everything[n] != conda[n]
+    }
+    assert not differ, "version floors differ (pyproject, environment.yml): " + ", ".join(
+        f"{n} {p} vs {c}" for n, (p, c) in sorted(differ.items())
+    )
+
+
+def test_environment_installs_the_package_with_its_extras():
+    _, pip = conda_requirements()
+    editable = [line for line in pip if line.replace(" ", "").startswith("-e.")]
+    assert editable, "environment.yml's pip section must install the package: -e .[test,data,report]"
+    extras = set(re.search(r"\[([^\]]*)\]", editable[0]).group(1).split(","))
+    assert {"test", "data", "report"} <= extras
+
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("pydantic>=2", ("pydantic", "2")),
+        ("vl_convert.Python >= 1.6", ("vl-convert-python", "1.6")),
+        ("PyYAML", ("pyyaml", None)),
+        ("healthcover[test]>=0.1,<1", ("healthcover", "0.1")),
+    ],
+)
+def test_name_normalisation(spec, expected):
+    assert split_requirement(spec) == expected
