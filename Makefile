@@ -1,0 +1,53 @@
+# healthcover: `make dashboard` serves the dashboards, `make test` runs the whole suite.
+# Both build .venv on first use (python3 -m venv + pip install -e '.[test,data,report]')
+# and install Debian's chromium and CJK fonts for the browser tests when they are missing.
+
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8866
+STAMP  := $(VENV)/.installed
+# CI and this machine run as root; elsewhere apt needs sudo.
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install test dashboard report bench clean distclean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml $(wildcard share/jupyter/voila/templates/healthcover/*)
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,data,report]'
+	@if [ -x /usr/bin/chromium ] && dpkg -s fonts-noto-cjk >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null; then \
+	  echo "Installing Debian chromium and fonts-noto-cjk (browser tests, Chinese labels)"; \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
+	else echo "warning: no apt-get; install chromium at /usr/bin/chromium for the browser tests"; \
+	fi
+	@touch $@
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+dashboard: $(STAMP)
+	@echo "Dashboards: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the server)"
+	$(VENV)/bin/voila notebooks/dashboards --no-browser --port=$(PORT) --Voila.ip=127.0.0.1
+
+# The report module is written separately (healthcover/report.py).
+report: $(STAMP)
+	$(PY) -m healthcover.report
+
+# Benchmarks print speeds beside a baseline measured in the same run; they never fail.
+bench: $(STAMP)
+	@set -e; for f in benchmarks/*.py; do \
+	  [ -e "$$f" ] || { echo "no benchmarks yet"; break; }; \
+	  echo "== $$f"; $(PY) "$$f"; \
+	done
+
+clean:
+	rm -rf build dist test-artifacts .pytest_cache .hypothesis .benchmarks *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
+	find . -path ./$(VENV) -prune -o -name .ipynb_checkpoints -type d -print0 | xargs -0 rm -rf
+
+distclean: clean
+	rm -rf $(VENV)
