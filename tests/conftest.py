@@ -1,0 +1,195 @@
+"""Shared fixtures; the browser harness for the dashboards.
+
+Browser tests (marked ``browser``) start Voila on a free loopback port, drive Debian's
+chromium with Playwright and block every request that is not to that server, so a page
+that needs the internet fails here as it would in an office without one. Console errors
+are collected, and screenshots and Voila's log land in ``test-artifacts/``.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DASHBOARDS = ROOT / "notebooks" / "dashboards"
+TEST_DASHBOARDS = ROOT / "tests" / "dashboards"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+READY_TIMEOUT_S = 120  # a cold Voila on a busy 2-core machine
+LOOPBACK = re.compile(r"^(https?|wss?)://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?/")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def run_voila(root: Path, *extra: str, name: str = "voila") -> Iterator[str]:
+    """Serve ``root`` with Voila on 127.0.0.1; yield the base URL; stop it afterwards.
+
+    Runs from the repository root so ``voila.json`` (template, strip sources, no
+    tracebacks) applies exactly as under ``make dashboard``.
+    """
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"{name}.log"
+    for attempt in range(3):  # the port may be taken between choosing and binding it
+        port = _free_port()
+        cmd = [
+            sys.executable, "-m", "voila", str(root),
+            "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+            "--Voila.port_retries=0", *extra,
+        ]
+        log = open(log_path, "w", encoding="utf-8")
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        ready = False
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(base + "/", timeout=2) as r:
+                    ready = r.status == 200
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            if ready:
+                break
+            time.sleep(0.25)
+        if ready:
+            break
+        proc.kill()
+        proc.wait()
+        log.close()
+        if attempt == 2:
+            raise RuntimeError(
+                f"Voila did not start serving {root} within {READY_TIMEOUT_S}s; see {log_path}"
+            )
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def voila_url() -> Iterator[str]:
+    """Base URL of Voila serving ``notebooks/dashboards/`` (what ``make dashboard`` serves)."""
+    with run_voila(DASHBOARDS, name="voila-dashboards") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def demo_voila_url() -> Iterator[str]:
+    """Base URL of Voila serving ``tests/dashboards/`` (framework stand-ins)."""
+    with run_voila(TEST_DASHBOARDS, name="voila-test-dashboards") as url:
+        yield url
+
+
+def _chromium_or_skip() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    reason = f"{CHROMIUM} is missing; `make test` installs Debian's chromium"
+    if os.environ.get("CI"):
+        pytest.fail(reason + " (and CI must run the browser tests)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian chromium driven by Playwright (which cannot download its own browser here)."""
+    _chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@dataclass
+class Web:
+    """A Playwright page plus what the test asserts on: console errors, blocked requests."""
+
+    page: object
+    test_name: str
+    console_errors: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    shots: int = 0
+
+    def screenshot(self, label: str = "") -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.shots += 1
+        suffix = f"-{label}" if label else f"-{self.shots}"
+        path = ARTIFACTS / f"{self.test_name}{suffix}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def assert_clean(self) -> None:
+        """No console errors and no request that left the machine."""
+        assert not self.blocked, f"page requested non-loopback URLs: {self.blocked}"
+        assert not self.console_errors, "console errors:\n" + "\n".join(self.console_errors)
+
+
+@pytest.fixture
+def web(browser, request) -> Iterator[Web]:
+    """A fresh page; non-loopback requests are blocked and recorded; screenshot at the end."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    web = Web(page=page, test_name=name)
+
+    def on_console(msg):
+        if msg.type == "error":
+            web.console_errors.append(msg.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: web.console_errors.append(f"pageerror: {exc}"))
+
+    def route(r):
+        url = r.request.url
+        if LOOPBACK.match(url) or url.startswith(("data:", "blob:", "about:")):
+            r.continue_()
+        else:
+            web.blocked.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    try:
+        yield web
+    finally:
+        with contextlib.suppress(Exception):
+            web.screenshot("final")
+        context.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    # Browser tests share one Voila per session; keep them together and last so a
+    # failure elsewhere shows before the slow part starts.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def pytest_sessionstart(session):
+    # Start every run with empty artifacts so screenshots belong to this run.
+    if ARTIFACTS.exists() and not hasattr(session.config, "workerinput"):
+        shutil.rmtree(ARTIFACTS, ignore_errors=True)

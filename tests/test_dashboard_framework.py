@@ -1,0 +1,103 @@
+"""The dashboard framework in a real browser, offline: healthcover.widgets on a stand-in page.
+
+tests/dashboards/framework-demo.ipynb draws one stand-in chart both ways (SVG rendered in
+the kernel; altair.JupyterChart with its JavaScript bundled), a money total, a language
+toggle and an error switch. Every request that is not to the local Voila is blocked.
+"""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+DEMO = "/voila/render/framework-demo.ipynb"
+BARS = '[aria-roledescription="bar"]'
+
+
+def bar_labels(page, widget_class: str) -> list[str]:
+    """The data of each bar, as vega writes it in the SVG's aria-labels."""
+    return page.eval_on_selector_all(
+        f".{widget_class} {BARS}", "els => els.map(e => e.getAttribute('aria-label'))"
+    )
+
+
+def wait_text(page, selector: str, expected: str) -> None:
+    page.wait_for_function(
+        "([sel, txt]) => { const e = document.querySelector(sel); return e && e.innerText.includes(txt); }",
+        arg=[selector, expected],
+    )
+
+
+def move_slider(page, widget_class: str, steps: int) -> None:
+    handle = page.locator(f".{widget_class} [role=slider]").first
+    handle.focus()
+    for _ in range(steps):
+        handle.press("ArrowRight")
+
+
+def open_demo(web, demo_voila_url):
+    page = web.page
+    page.goto(demo_voila_url + DEMO)
+    page.wait_for_selector(".hc-page")
+    page.wait_for_selector(f".hc-svg {BARS}")
+    page.wait_for_selector(f".hc-live {BARS}")
+    return page
+
+
+def test_charts_render_and_update_offline(web, demo_voila_url):
+    page = open_demo(web, demo_voila_url)
+    assert "框架演示" in page.inner_text(".hc-title")
+    wait_text(page, ".hc-total", "1.66万元")
+    svg_before = bar_labels(page, "hc-svg")
+    live_before = bar_labels(page, "hc-live")
+    assert any(lab.endswith(": 13100") for lab in svg_before), svg_before
+    assert any(lab.endswith(": 13100") for lab in live_before), live_before
+    web.screenshot("before")
+
+    move_slider(page, "hc-k", 2)  # k: 1 -> 3
+    wait_text(page, ".hc-total", "4.98万元")
+    page.wait_for_function(
+        "sel => [...document.querySelectorAll(sel)].some(e => e.getAttribute('aria-label').endsWith(': 39300'))",
+        arg=f".hc-live {BARS}",
+    )
+    svg_after = bar_labels(page, "hc-svg")
+    assert svg_after != svg_before
+    assert any(lab.endswith(": 39300") for lab in svg_after), svg_after
+    web.screenshot("after")
+    web.assert_clean()
+
+
+def test_language_toggle_relabels_everything(web, demo_voila_url):
+    page = open_demo(web, demo_voila_url)
+    wait_text(page, ".hc-total", "1.66万元")
+    page.get_by_role("button", name="English").click()
+    wait_text(page, ".hc-title", "Framework demo")
+    wait_text(page, ".hc-total", "CNY 16,600")
+    wait_text(page, ".hc-page", "Multiplier")
+    page.wait_for_function(
+        "() => document.querySelector('.hc-svg svg').innerHTML.includes('Fund pays (CNY)')"
+    )
+    assert "Source" in page.inner_text(".hc-sources-panel")
+    web.screenshot("english")
+    web.assert_clean()
+
+
+def test_errors_show_a_message_never_a_traceback(web, demo_voila_url):
+    page = open_demo(web, demo_voila_url)
+    fail = page.locator(".hc-fail select")
+
+    fail.select_option("library")
+    wait_text(page, ".hc-error", "facility 'clinic' is not a facility")
+    assert "无法计算 / Cannot compute" in page.inner_text(".hc-error")
+    web.screenshot("library-error")
+
+    fail.select_option("bug")
+    wait_text(page, ".hc-error", "unexpected error")
+    body = page.inner_text("body")
+    assert "secret internal detail" not in body
+    assert "Traceback" not in body and "RuntimeError" not in body
+
+    fail.select_option("none")
+    page.wait_for_function("() => !document.querySelector('.hc-error').innerText.trim()")
+    assert not page.locator(".hc-error").is_visible()
+    web.assert_clean()
