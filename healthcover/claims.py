@@ -29,6 +29,7 @@ from healthcover.errors import HealthcoverError, allowed, rows_preview
 if TYPE_CHECKING:
     from healthcover.schemes.scheme import Scheme
 
+NO_LIMIT = 2**62  # fen; stands for "no limit" in integer arithmetic
 REASONS = ["none", "annual_limit", "per_claim_limit", "not_covered", "not_insured"]
 _NONE, _ANNUAL, _PER_CLAIM, _NOT_COVERED, _NOT_INSURED = range(5)
 _BENEFIT_KEYS = (
@@ -56,6 +57,10 @@ class _Tables:
     pool: np.ndarray  # per care
     household: np.ndarray  # per care
     paths: dict
+    annual_finite: np.ndarray = None
+    has_bands: bool = False
+    any_bonus: bool = False
+    any_per_claim: bool = False
 
 
 def benefit_tables(scheme: "Scheme") -> _Tables:
@@ -137,6 +142,13 @@ def benefit_tables(scheme: "Scheme") -> _Tables:
         per_year=per_year, cost_basis=cost_basis, pool=pool, household=household,
         paths={"pools": pool_names, "shape": shape},
     )
+    tables.deductible = tables.deductible.astype(np.int64)
+    tables.annual_finite = np.isfinite(tables.annual)
+    # Integer fen throughout; "no limit" is a sentinel far above any money amount.
+    tables.annual = np.where(tables.annual_finite, tables.annual, NO_LIMIT).astype(np.int64)
+    tables.has_bands = bool(np.isfinite(tables.uppers).any())
+    tables.any_bonus = bool(tables.bonus.any())
+    tables.any_per_claim = bool(np.isfinite(tables.per_claim).any())
     scheme._benefit_tables = tables
     return tables
 
@@ -236,53 +248,67 @@ def _setting(scheme, path, default, options):
 
 
 def _bonus(scheme: "Scheme", years: np.ndarray) -> tuple[np.ndarray, str]:
-    """Continuous-enrolment bonus per claim (Dazu Art. 23(二)4, reading enrolment_bonus)."""
+    """Continuous-enrolment bonus per claim (Dazu Art. 23(二)4, reading enrolment_bonus):
+    ``min(cap, step * (1 + floor((n - start) / every)))`` from year ``start`` on."""
     g = lambda name: scheme.value(f"parameters.enrolment_bonus.{name}")  # noqa: E731
     start, every, step, cap = float(g("start_year")), float(g("every")), float(g("step")), float(g("cap"))
-    steps = np.floor((years - start) / every) + 1
-    return np.where(years >= start, np.minimum(cap, step * steps), 0.0), g("mode")
+    n = np.arange(int(years.max()) + 1 if len(years) else 1, dtype=np.float64)
+    table = np.where(n >= start, np.minimum(cap, step * (np.floor((n - start) / every) + 1)), 0.0)
+    return table[years], g("mode")
 
 
 def _person_index(claims: pd.DataFrame, persons: pd.DataFrame) -> np.ndarray:
-    """Row of ``persons`` for each claim; integer ids take a direct-address fast path."""
+    """Row of ``persons`` for each claim (-1 if absent); checks that person ids are unique.
+    Integer ids take a direct-address path, others a hash index."""
     cid = claims["person_id"].to_numpy()
     pid = persons["person_id"].to_numpy()
     if cid.dtype.kind in "iu" and pid.dtype.kind in "iu" and len(pid):
         lo, hi = int(pid.min()), int(pid.max())
         span = hi - lo + 1
         if span <= 4 * len(pid) + 1024:
+            off_p = pid.astype(np.int64) - lo
+            if np.bincount(off_p, minlength=span).max() > 1:
+                v.unique_ids(persons["person_id"], "persons", "person_id")
             table = np.full(span, -1, dtype=np.int64)
-            table[pid - lo] = np.arange(len(pid))
+            table[off_p] = np.arange(len(pid))
             off = cid.astype(np.int64) - lo
             ok = (off >= 0) & (off < span)
             return np.where(ok, table[np.where(ok, off, 0)], -1)
+    v.unique_ids(persons["person_id"], "persons", "person_id")
     return pd.Index(pid).get_indexer(cid)
 
 
-def _pack_sort(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
-    """Order of rows sorted by the given (array, max value) parts, most significant first,
-    ties kept in input order. One packed int64 key when the bits fit, lexsort otherwise."""
+def _pack_sort(parts: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Sort rows by the given (array, max value) parts, most significant first, ties kept in
+    input order. Returns ``(order, group)``: ``group`` identifies equal leading parts (all but
+    the last) in sorted order. One packed int64 key when the bits fit, lexsort otherwise."""
     n = len(parts[0][0])
-    bits = [max(int(m).bit_length(), 1) for _, m in parts] + [max((n - 1).bit_length(), 1)]
-    if sum(bits) <= 63:
+    bits = [max(int(m).bit_length(), 1) for _, m in parts]
+    ib = max((n - 1).bit_length(), 1)
+    if sum(bits) + ib <= 63:
         key = np.zeros(n, dtype=np.int64)
         for (arr, _), b in zip(parts, bits):
             key <<= b
-            key |= arr.astype(np.int64, copy=False)
-        key <<= bits[-1]
+            np.bitwise_or(key, arr, out=key, casting="unsafe")
+        key <<= ib
         key |= np.arange(n, dtype=np.int64)
         key.sort()
-        key &= (1 << bits[-1]) - 1
-        return key
-    return np.lexsort([np.arange(n)] + [a for a, _ in reversed(parts)])
+        group = key >> (ib + bits[-1])
+        key &= (1 << ib) - 1
+        return key, group
+    order = np.lexsort([np.arange(n)] + [a for a, _ in reversed(parts)])
+    group = np.zeros(n, dtype=np.int64)
+    for arr, m in parts[:-1]:
+        group = group * (int(m) + 1) + arr[order]
+    return order, group
 
 
-def _segment_cumsum(x: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Inclusive cumulative sum of ``x`` restarting where ``starts`` is True."""
+def _segment_cumsum(x: np.ndarray, starts: np.ndarray, gid: np.ndarray) -> np.ndarray:
+    """Inclusive cumulative sum of ``x`` restarting at each group start (``gid``: group number)."""
     c = np.cumsum(x)
-    before = c - x
-    gid = np.cumsum(starts) - 1
-    return c - before[starts][gid]
+    base = c[starts] - x[starts]
+    c -= base[gid]
+    return c
 
 
 def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | None = None,
@@ -306,11 +332,21 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
     DataFrame aligned with ``claims`` (same index): ``eligible_cost``, ``deductible``, ``rate``,
     ``fund_paid``, ``oop`` and ``limit_reason`` (none, annual_limit, per_claim_limit,
     not_covered, not_insured). ``fund_paid + oop == cost`` to the fen.
+
+    Examples
+    --------
+    >>> import pandas as pd, healthcover as hc
+    >>> s = hc.load_scheme("dazu-resident", variant="tier2")
+    >>> claims = pd.DataFrame({"person_id": [1], "date": ["2024-03-01"], "care": ["inpatient"],
+    ...                        "facility": ["county"], "cost": [10000.0], "category": ["adult"]})
+    >>> s.adjudicate(claims).fund_paid.tolist()   # (10,000 - 200) x 50%, Art. 23(二)2
+    [4900.0]
     """
     n = len(claims)
     v.require_columns(claims, ["person_id", "date", "care", "facility", "cost"], "claims")
     t = benefit_tables(scheme)
     cares, cats, facs = scheme.care_types, scheme.categories, scheme.facilities
+    ncat, nfac = len(cats), max(len(facs), 1)
     care = v.codes(claims["care"], cares, "claims", "care", f"care type of {scheme.id}")
     fac = v.codes(claims["facility"], facs, "claims", "facility", f"facility of {scheme.id}") if facs else np.zeros(n, np.int8)
     cost = v.money(claims, "cost", "claims")
@@ -320,9 +356,8 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
         over = np.flatnonzero(covered_cost > cost + 1e-9)
         if over.size:
             raise HealthcoverError(f"claims {rows_preview(over)}: covered_cost is above cost; allowed: 0 <= covered_cost <= cost")
-    base_cost = cost if covered_cost is None else covered_cost
     if special is not None:
-        over = np.flatnonzero(special > base_cost + 1e-9)
+        over = np.flatnonzero(special > (cost if covered_cost is None else covered_cost) + 1e-9)
         if over.size:
             raise HealthcoverError(
                 f"claims {rows_preview(over)}: special_exam_cost is above the covered cost; it is part of it "
@@ -332,7 +367,6 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
     # Who: category, years enrolled, insured, household, and a dense person code.
     if persons is not None:
         v.require_columns(persons, ["person_id", "category"], "persons")
-        v.unique_ids(persons["person_id"], "persons", "person_id")
         prow = _person_index(claims, persons)
         missing = np.flatnonzero(prow < 0)
         if missing.size:
@@ -342,143 +376,170 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
             )
         pcat = v.codes(persons["category"], cats, "persons", "category", f"category of {scheme.id}")
         cat = pcat[prow]
-        table, person_code, n_people = persons, prow, len(persons)
+        table, table_name, person_code, n_people = persons, "persons", prow, len(persons)
     else:
         v.require_columns(claims, ["category"], "claims", "without a persons table, claims need a category column")
         cat = v.codes(claims["category"], cats, "claims", "category", f"category of {scheme.id}")
         person_code, uniq = pd.factorize(claims["person_id"])
-        table, prow, n_people = claims, None, len(uniq)
+        table, table_name, prow, n_people = claims, "claims", None, len(uniq)
 
-    def person_col(name, reader, default=None):
-        arr = reader(table, name, "persons" if persons is not None else "claims", default) if name in table.columns or default is not None else None
-        if arr is not None and prow is not None:
-            arr = arr[prow]
-        return arr
+    def per_claim(values):
+        return values if prow is None else values[prow]
 
-    years = person_col("years_enrolled", v.count_column, 1)
     insured = None
     if "insured" in table.columns:
         ins = table["insured"]
-        if ins.isna().any() or not set(pd.unique(ins)) <= {True, False, 0, 1}:
-            bad = np.flatnonzero(~ins.isin([True, False, 0, 1]).to_numpy() | ins.isna().to_numpy())
-            raise HealthcoverError(f"{'persons' if persons is not None else 'claims'} {rows_preview(bad)}: insured must be True or False")
-        insured = ins.to_numpy(dtype=bool)
-        if prow is not None:
-            insured = insured[prow]
+        good = ins.isin([True, False]).to_numpy() & ins.notna().to_numpy()
+        if not good.all():
+            raise HealthcoverError(f"{table_name} {rows_preview(np.flatnonzero(~good))}: insured must be True or False")
+        insured = per_claim(ins.to_numpy(dtype=bool))
 
-    # Dates: calendar year (or the benefit year given) and day within it.
-    year, day, day_max = _dates(claims)
-
-    cell = (care.astype(np.int64) * len(cats) + cat) * max(len(facs), 1) + fac
+    cell = (care.astype(np.int32) * ncat + cat) * nfac + fac
     _check_status(scheme, t, cell, care, cat, fac)
 
-    # Money in integer fen.
-    cost_f = _to_fen(cost)
-    elig_f = cost_f if covered_cost is None else _to_fen(covered_cost)
-    noncov_f = cost_f - elig_f
-    selfpay_f = np.zeros(n, dtype=np.int64)
+    # Per-claim stage, in input order. Money in integer fen.
+    elig = _to_fen(cost if covered_cost is None else covered_cost)
+    noncov = _to_fen(cost) - elig if detail else None
+    selfpay = None
     if special is not None and scheme.has("parameters.special_exam_selfpay_share"):
         share = float(scheme.value("parameters.special_exam_selfpay_share"))
-        selfpay_f = np.floor(_to_fen(special) * share + 0.5).astype(np.int64)
-    elig_f = elig_f - selfpay_f
-
+        selfpay = np.floor(_to_fen(special) * share + 0.5).astype(np.int64)
+        elig -= selfpay
     ok = t.covered[cell]
     reason = np.where(ok, _NONE, _NOT_COVERED).astype(np.int8)
     if insured is not None:
-        reason = np.where(insured, reason, _NOT_INSURED).astype(np.int8)
+        reason[~insured] = _NOT_INSURED
         ok &= insured
-    elig_f = np.where(ok, elig_f, 0)
+    all_ok = bool(ok.all())
+    if not all_ok:
+        elig[~ok] = 0
+    ded = np.minimum(elig, t.deductible[cell])
+    rates = t.rates[cell] if t.has_bands else t.rates[cell, 0]
+    bonus = None
+    if t.any_bonus:
+        has_bonus = t.bonus[cell]
+        if has_bonus.any():
+            years = v.count_column(table, "years_enrolled", table_name, 1)
+            b, mode = _bonus(scheme, per_claim(years))
+            bonus = np.where(has_bonus, b, 0.0)
+            del b, has_bonus
+            col = bonus if rates.ndim == 1 else bonus[:, None]
+            rates = np.minimum(rates * (1 + col) if mode == "relative" else rates + col, 1.0)
+    uppers = t.uppers[cell] if t.has_bands else None
 
-    # Deductible: per claim, or once a year per person and care type in date order.
-    D = t.deductible[cell].astype(np.int64)
-    ded_f = np.minimum(elig_f, D)
-    yearly = t.per_year[care] & ok
-    if yearly.any():
-        idx = np.flatnonzero(yearly)
-        order = idx[_pack_sort([(person_code[idx], n_people), (year[idx], year.max()), (care[idx], len(cares)), (day[idx], day_max)])]
-        grp = (person_code[order].astype(np.int64) * (year.max() + 1) + year[order]) * len(cares) + care[order]
-        starts = np.r_[True, grp[1:] != grp[:-1]]
-        before = _segment_cumsum(elig_f[order], starts) - elig_f[order]
-        ded_f[order] = np.clip(D[order] - before, 0, elig_f[order])
-
-    # Rates, with the continuity bonus where the care type has it.
-    rates = t.rates[cell]
-    bonus = np.zeros(n)
-    has_bonus = t.bonus[cell]
-    if has_bonus.any():
-        b, mode = _bonus(scheme, years)
-        bonus = np.where(has_bonus, b, 0.0)
-        if mode == "relative":
-            rates = np.minimum(rates * (1 + bonus)[:, None], 1.0)
+    # Ordered stage: once-a-year deductibles and annual limits accumulate in date order within a
+    # person (or household), year and limit pool; one sort serves both.
+    limited = t.annual_finite[cell]
+    ordered = bool(((limited | t.per_year[care]) & ok).any())
+    fund_before = None
+    if ordered:
+        year, day, day_max = _dates(claims)
+        pool = t.pool[care]
+        owner, n_owner, hh_limit = person_code, n_people, None
+        hh = t.household[care] & ok & limited
+        if hh.any():
+            owner, n_owner, hh_limit = _household(scheme, t, persons, prow, claims, care, hh, person_code, n_people)
+        order, grp = _pack_sort([(owner, n_owner), (year, year.max()), (pool, t.pool.max()), (day, day_max)])
+        del year, day, pool
+        starts = np.empty(n, dtype=bool)
+        starts[0] = True
+        np.not_equal(grp[1:], grp[:-1], out=starts[1:])
+        del grp
+        gid = np.cumsum(starts) - 1
+        care_s = care[order]
+        for c in np.flatnonzero(t.per_year):
+            m = care_s == c
+            if not m.any():
+                continue
+            # Once a year: what earlier claims of this care type already put toward the deductible.
+            e_s = np.where(m, elig[order], 0)
+            before = _segment_cumsum(e_s, starts, gid) - e_s
+            o = order[m]
+            ded[o] = np.clip(t.deductible[cell[o]] - before[m], 0, elig[o])
+            del e_s, before, o, m
+        fund = _band_pay(elig - ded, rates, uppers)
+        pcl_bit = _per_claim_limit(t, cell, fund)
+        if detail:
+            fund_before = fund.copy()
+        cell_s = cell[order]
+        L = t.annual[cell_s]
+        if hh_limit is not None:
+            L = np.where(hh[order], hh_limit[order], L)
+        raw = fund[order]
+        cost_basis = t.cost_basis[care_s]
+        del care_s
+        if cost_basis.any():
+            # Limit on cumulative eligible cost (Jilin): the part of this claim above its
+            # deductible that still fits under the limit.
+            e = elig[order]
+            cum = _segment_cumsum(e, starts, gid)
+            x_cap = np.maximum(np.minimum(cum, L) - np.minimum(cum - e + ded[order], L), 0)
+            del cum
+            pay = _band_pay(x_cap, rates[order], None if uppers is None else uppers[order])
+            pay = np.minimum(pay, t.per_claim[cell_s]).astype(np.int64)
+            bit_cost = cost_basis & (x_cap < e - ded[order])
+            raw_fund = np.where(cost_basis, 0, raw)
+            cum = _segment_cumsum(raw_fund, starts, gid)
+            paid = np.where(cost_basis, pay, np.minimum(cum, L) - np.minimum(cum - raw_fund, L))
+            bit = bit_cost | (~cost_basis & (paid < raw))
+            del e, x_cap, pay, raw_fund, bit_cost
         else:
-            rates = np.minimum(rates + bonus[:, None], 1.0)
-    uppers = t.uppers[cell] if np.isfinite(t.uppers).any() else None
+            # Limit on the fund's cumulative payment (Dazu): pay what is left under the limit.
+            cum = _segment_cumsum(raw, starts, gid)
+            prev = cum - raw
+            np.minimum(prev, L, out=prev)
+            np.minimum(cum, L, out=cum)
+            paid = np.subtract(cum, prev, out=cum)
+            bit = paid < raw
+            del prev
+        del L, gid, starts, raw, cell_s
+        fund[order] = paid
+        del paid
+        if bit.any():
+            reason[order[bit]] = _ANNUAL
+        del order, bit
+    else:
+        fund = _band_pay(elig - ded, rates, uppers)
+        pcl_bit = _per_claim_limit(t, cell, fund)
+        if detail:
+            fund_before = fund.copy()
+    if pcl_bit is not None:
+        reason[pcl_bit & (reason == _NONE)] = _PER_CLAIM
+    if not all_ok:
+        fund[~ok] = 0
+        ded[~ok] = 0
 
-    # Annual limits over pools, in date order per person (or household), year and pool.
-    L = t.annual[cell]
-    limited = np.isfinite(L) & ok
-    pool = t.pool[care]
-    owner = person_code.astype(np.int64)
-    n_owner = n_people
-    household_cares = t.household[care] & limited
-    Lgrp = L.copy()
-    if household_cares.any():
-        owner, n_owner, Lgrp = _household(scheme, t, persons, prow, claims, cat, care, fac, household_cares, owner, n_people, Lgrp)
-
-    x_f = elig_f - ded_f  # amount above the deductible
-    cost_cap = t.cost_basis[care] & limited
-    fund_f = _band_pay(x_f, rates, uppers)
-    pcl = t.per_claim[cell]
-    capped_claim = fund_f > pcl
-    fund_f = np.where(capped_claim, pcl, fund_f).astype(np.int64)
-    reason = np.where(capped_claim & ok, _PER_CLAIM, reason).astype(np.int8)
-    before_limit = fund_f.copy() if detail else None
-    if limited.any():
-        idx = np.flatnonzero(limited)
-        order = idx[_pack_sort([(owner[idx], n_owner), (year[idx], year.max()), (pool[idx], t.pool.max()), (day[idx], day_max)])]
-        grp = (owner[order] * (year.max() + 1) + year[order]) * (t.pool.max() + 1) + pool[order]
-        starts = np.r_[True, grp[1:] != grp[:-1]]
-        Lo = Lgrp[order]
-        cb = cost_cap[order]
-        if cb.any():
-            e = elig_f[order]
-            cum = _segment_cumsum(e, starts)
-            prev = cum - e
-            x_cap = np.maximum(np.minimum(cum, Lo) - np.minimum(prev + ded_f[order], Lo), 0).astype(np.int64)
-            x_new = np.where(cb, x_cap, x_f[order])
-            bit = x_new < x_f[order]
-            pay = _band_pay(x_new, rates[order], None if uppers is None else uppers[order])
-            pay = np.minimum(pay, pcl[order]).astype(np.int64)
-            fund_f[order] = np.where(cb, pay, fund_f[order])
-            reason[order] = np.where(cb & bit, _ANNUAL, reason[order])
-        fb = ~cb
-        if fb.any():
-            raw = np.where(fb, fund_f[order], 0)
-            cum = _segment_cumsum(raw, starts)
-            paid = np.minimum(cum, Lo) - np.minimum(cum - raw, Lo)
-            bit = fb & (paid < raw)
-            fund_f[order] = np.where(fb, paid, fund_f[order]).astype(np.int64)
-            reason[order] = np.where(bit, _ANNUAL, reason[order])
-    fund_f = np.where(ok, fund_f, 0)
-
-    fund_paid = fund_f / 100.0
-    out = pd.DataFrame(
-        {
-            "eligible_cost": elig_f / 100.0,
-            "deductible": np.where(ok, ded_f, 0) / 100.0,
-            "rate": np.where(ok, rates[:, 0], 0.0),
-            "fund_paid": fund_paid,
-            "oop": cost - fund_paid,
-            "limit_reason": pd.Categorical.from_codes(reason, REASONS),
-        },
-        index=claims.index,
-    )
+    rate_out = rates if rates.ndim == 1 else rates[:, 0]
+    if not all_ok:
+        rate_out = np.where(ok, rate_out, 0.0)
+    del cell, ok
+    fund_paid = fund / 100.0
+    del fund
+    columns = {
+        "eligible_cost": np.divide(elig, 100.0),
+        "deductible": np.divide(ded, 100.0),
+        "rate": rate_out,
+        "fund_paid": fund_paid,
+        "oop": cost - fund_paid,
+        "limit_reason": pd.Categorical.from_codes(reason, REASONS),
+    }
     if detail:
-        out["non_covered"] = noncov_f / 100.0
-        out["self_paid_special"] = selfpay_f / 100.0
-        out["fund_before_limit"] = np.where(ok, before_limit, 0) / 100.0
-        out["bonus"] = bonus
-    return out
+        columns["non_covered"] = noncov / 100.0
+        columns["self_paid_special"] = (selfpay if selfpay is not None else np.zeros(n, np.int64)) / 100.0
+        columns["fund_before_limit"] = fund_before / 100.0
+        columns["bonus"] = bonus if bonus is not None else np.zeros(n)
+    # copy=False keeps each column its own block: no consolidation copy of the whole result.
+    return pd.DataFrame(columns, index=claims.index, copy=False)
+
+
+def _per_claim_limit(t: "_Tables", cell: np.ndarray, fund: np.ndarray) -> np.ndarray | None:
+    """Cap each claim's payment at a per-claim limit where the scheme sets one (in place)."""
+    if not t.any_per_claim:
+        return None
+    pcl = t.per_claim[cell]
+    bit = fund > pcl
+    np.minimum(fund, pcl, out=fund, casting="unsafe")
+    return bit
 
 
 def _to_fen(x: np.ndarray) -> np.ndarray:
@@ -486,10 +547,14 @@ def _to_fen(x: np.ndarray) -> np.ndarray:
 
 
 def _band_pay(x_f: np.ndarray, rates: np.ndarray, uppers: np.ndarray | None) -> np.ndarray:
-    """Fund payment in fen for amounts above the deductible through up to three bands."""
+    """Fund payment in fen for amounts above the deductible: one rate (1-D ``rates``) or up to
+    three bands (``rates`` of shape (n, 3), ``uppers`` (n, 2) in fen above the deductible)."""
+    if uppers is None:  # one rate: the common case, kept lean
+        r = rates if rates.ndim == 1 else rates[:, 0]
+        pay = x_f * r
+        pay += 0.5 + 1e-9
+        return np.floor(pay, out=pay).astype(np.int64)
     x = x_f.astype(np.float64)
-    if uppers is None:  # one rate everywhere: the common case, kept lean
-        return np.floor(x * rates[:, 0] + 0.5 + 1e-9).astype(np.int64)
     u1, u2 = uppers[:, 0], uppers[:, 1]
     fin1, fin2 = np.isfinite(u1), np.isfinite(u2)
     u1z = np.where(fin1, u1, 0.0)
@@ -502,6 +567,9 @@ def _band_pay(x_f: np.ndarray, rates: np.ndarray, uppers: np.ndarray | None) -> 
 
 
 def _dates(claims: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
+    """Year index and day within the year for each claim (or the given benefit year, with the
+    day counted from the earliest claim, since a benefit year may span two calendar years:
+    Jilin (五)2). Calendar arithmetic runs on a small per-day table, not per claim."""
     d = claims["date"]
     if not pd.api.types.is_datetime64_any_dtype(d):
         parsed = pd.to_datetime(d, errors="coerce")
@@ -514,17 +582,24 @@ def _dates(claims: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
     elif d.isna().any():
         bad = np.flatnonzero(d.isna().to_numpy())
         raise HealthcoverError(f"claims {rows_preview(bad)}: date is missing")
-    days = d.to_numpy().astype("datetime64[D]")
-    ystart = days.astype("datetime64[Y]")
-    cal_year = ystart.astype(np.int64) + 1970
-    doy = (days - ystart.astype("datetime64[D]")).astype(np.int64)
+    if getattr(d.dt, "tz", None) is not None:
+        d = d.dt.tz_localize(None)
+    raw = d.to_numpy()
+    days = raw.astype("datetime64[D]").astype(np.int64) if raw.dtype != "datetime64[ns]" else raw.view(np.int64) // 86_400_000_000_000
+    lo = int(days.min())
+    span = int(days.max()) - lo + 1
+    cal = np.arange(lo, lo + span).astype("datetime64[D]")
+    ystart = cal.astype("datetime64[Y]")
+    year_of = (ystart.astype(np.int64) + 1970).astype(np.int32)
+    doy_of = (cal - ystart.astype("datetime64[D]")).astype(np.int16)
+    rel = days - lo
+    del days
     if "benefit_year" in claims.columns:
         by = v.count_column(claims, "benefit_year", "claims")
-        # A benefit year may span two calendar years (Jilin (五)2): order by full date within it.
-        day = days.astype(np.int64) - days.astype(np.int64).min()
-        year = by - by.min()
-        return year, day, int(day.max())
-    return cal_year - cal_year.min(), doy, 365
+        return (by - by.min()).astype(np.int32), rel, span - 1
+    year = year_of[rel]
+    year -= year_of.min()
+    return year, doy_of[rel], 365
 
 
 def _check_status(scheme, t: _Tables, cell, care, cat, fac) -> None:
@@ -559,32 +634,31 @@ def _check_status(scheme, t: _Tables, cell, care, cat, fac) -> None:
         )
 
 
-def _household(scheme, t, persons, prow, claims, cat, care, fac, mask, owner, n_people, L):
-    """Household-pooled limits (Dazu's outpatient account): the limit is the sum over the
-    household's insured members, and claims of any member draw on it."""
+def _household(scheme, t, persons, prow, claims, care, mask, person_code, n_people):
+    """Household-pooled limits (Dazu's outpatient account, Art. 23(一)1): the limit is the sum of
+    the household's insured members' limits, and any member's claims draw on it.
+
+    Returns the owner code per claim (households numbered after persons), the number of owners
+    and the household limit per claim (fen)."""
     table = persons if persons is not None else claims
-    if "household_id" not in table.columns:
+    if "household_id" not in table.columns or persons is None:
         warnings.warn(
             f"{scheme.id}: some care types pool their annual limit within the household, but there is no "
-            "household_id column; each person's own limit is applied instead",
+            "persons table with a household_id column; each person's own limit is applied instead",
             stacklevel=3,
         )
-        return owner, n_people, L
-    if persons is None:
-        raise HealthcoverError("household-pooled limits need a persons table with household_id (to count members)")
+        return person_code, n_people, None
     hh_codes, hh_uniq = pd.factorize(persons["household_id"])
-    members_insured = np.ones(len(persons), dtype=bool)
-    if "insured" in persons.columns:
-        members_insured = persons["insured"].to_numpy(dtype=bool)
-    pcat = cat  # per claim
+    insured = persons["insured"].to_numpy(dtype=bool) if "insured" in persons.columns else np.ones(len(persons), bool)
     person_cat = v.codes(persons["category"], scheme.categories, "persons", "category", f"category of {scheme.id}")
-    L = L.copy()
+    ncat, nfac = len(scheme.categories), max(len(scheme.facilities), 1)
+    limit = np.zeros(len(claims), dtype=np.int64)
     for c in np.unique(care[mask]):
-        # Sum of members' limits for care c; facility does not vary a household's limit.
-        per_person = t.annual[((c * len(scheme.categories)) + person_cat.astype(np.int64)) * max(len(scheme.facilities), 1)]
-        per_person = np.where(np.isfinite(per_person) & members_insured, per_person, 0)
+        # Facility does not vary a household's account: take the first facility's cell.
+        per_person = t.annual[(int(c) * ncat + person_cat.astype(np.int64)) * nfac]
+        per_person = np.where((per_person < NO_LIMIT) & insured, per_person, 0)
         hh_limit = np.bincount(hh_codes, weights=per_person, minlength=len(hh_uniq))
         sel = mask & (care == c)
-        L[sel] = hh_limit[hh_codes[prow[sel]]]
-    owner = np.where(mask, n_people + hh_codes[prow], owner)
-    return owner, n_people + len(hh_uniq), L
+        limit[sel] = np.rint(hh_limit[hh_codes[prow[sel]]]).astype(np.int64)
+    owner = np.where(mask, n_people + hh_codes[prow], person_code)
+    return owner, n_people + len(hh_uniq), limit
