@@ -1,0 +1,373 @@
+r"""The illness-induced-poverty estimate of seed document 003 §1, with its uncertainty.
+
+The essay on rural medical security (document 003, §1, line L27) estimates the number of rural
+people "facing ruin through illness" as
+
+.. math:: P = N_{hh} \times p_{poor} \times s_{illness} \times n = 24149 \times 3.86\% \times 35\%
+          \times 4 = 1305.01196 \text{ (万 persons)}
+
+Every input is stored below with its source (document, section, line and a short quote).
+The text gives ranges for two inputs (the illness-induced share 20.7%-49.3%, with a 30%
+three-province figure; household size 4.11-4.20), which drive the sensitivity analysis, the
+tornado chart and the Monte Carlo interval.
+
+Caveat (C-05 in the seed digest): the product multiplies a *stock* (poor households at one
+point in time) but the text presents it as people facing ruin "each year" (「每年」); it is the
+number of people living in illness-impoverished poor households, not an annual inflow. The
+author also uses 4 persons per household although both cited sources give more (4.11, 4.20).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, asdict
+
+import numpy as np
+import pandas as pd
+
+from healthcover.errors import HealthcoverError, allowed
+
+__all__ = [
+    "Source",
+    "INPUTS",
+    "RANGES",
+    "CAVEATS",
+    "illness_induced_poor",
+    "estimate_steps",
+    "sensitivity",
+    "tornado",
+    "tornado_chart",
+    "monte_carlo_draws",
+    "monte_carlo",
+    "sources_table",
+]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A number with where it comes from in the seed documents."""
+
+    value: float
+    unit: str
+    description: str
+    quote: str
+    line: str = "L27"
+    doc: str = "003"
+    section: str = "§1"
+    year: str = ""
+
+    def cite(self) -> str:
+        return f"doc {self.doc} {self.section}, {self.line}: 「{self.quote}」"
+
+
+#: The four inputs of the document's product, as the author used them.
+INPUTS: dict[str, Source] = {
+    "households": Source(
+        24149, "万 households", "rural households (实有农户) in 2000",
+        "2000年我国农村实有农户24149万户", year="2000",
+    ),
+    "poverty_rate": Source(
+        0.0386, "share of rural households", "share of rural households that are poor",
+        "我国现有农村贫困户比例为3.86%", year="c. 2002",
+    ),
+    "illness_share": Source(
+        0.35, "share of poor households",
+        "share of poor households impoverished by illness (the author's blend)",
+        "因病致贫和因病返贫农户占农村贫困户的比例大约是35%左右",
+    ),
+    "household_size": Source(
+        4, "persons per household", "persons per rural household (the author's round figure)",
+        "我国农户户均人口数在4人左右", year="c. 2000",
+    ),
+}
+
+#: The alternative values the text gives for an input (one-way sensitivity and Monte Carlo).
+RANGES: dict[str, dict[str, Source]] = {
+    "illness_share": {
+        "low": Source(
+            0.207, "share of poor households",
+            "Hao Mo survey, middle-income rural areas (the low end of the range)",
+            "比例是20.7~49.3%",
+        ),
+        "low_income_areas": Source(
+            0.212, "share of poor households", "Hao Mo survey, low-income rural areas",
+            "这个比例分别为20.7%和21.2%",
+        ),
+        "three_provinces": Source(
+            0.30, "share of poor households",
+            "typical survey of Hubei, Jiangsu and Guangdong households",
+            '"因病致贫"占贫困户的比例达30%',
+        ),
+        "high": Source(
+            0.493, "share of poor households", "Hao Mo survey, high-income rural areas",
+            "高经济水平农村地区贫困户中有49.3%是因病致贫或因病返贫的",
+        ),
+    },
+    "household_size": {
+        "low": Source(
+            4.11, "persons per household",
+            "Ministry of Agriculture rural research centre fixed observation points",
+            "户均4.11人",
+        ),
+        "high": Source(
+            4.20, "persons per household", "National Bureau of Statistics sample survey",
+            "国家统计局抽样调查得到的农户户均人口数是4.20人",
+        ),
+    },
+}
+
+#: The document's own result, for checks.
+DOCUMENT_RESULT = Source(
+    1305.01196, "万 persons", "the document's product",
+    "(24149×3.86%×35%×4=1305.01196)",
+)
+
+CAVEATS = {
+    "C-05 stock vs flow": (
+        "The product multiplies a stock (poor households at one time) yet the text says "
+        "people face ruin 'each year' (每年): it counts people in illness-impoverished poor "
+        "households, not people newly impoverished per year."
+    ),
+    "C-05 household size": (
+        "The author uses 4 persons per household although the two cited sources give 4.11 "
+        "and 4.20; both give larger estimates."
+    ),
+}
+
+PARAMETERS = tuple(INPUTS)
+
+
+def _check(name: str, value) -> np.ndarray:
+    arr = np.asarray(value, dtype=np.float64)
+    if not np.isfinite(arr).all():
+        raise HealthcoverError(f"illness_induced_poor: {name} must be finite; received {value!r}")
+    if (arr < 0).any():
+        raise HealthcoverError(f"illness_induced_poor: {name} must be >= 0; received {value!r}")
+    if name in ("poverty_rate", "illness_share") and (arr > 1).any():
+        raise HealthcoverError(
+            f"illness_induced_poor: {name} is a share and must be between 0 and 1 "
+            f"(3.86% is 0.0386); received {value!r}"
+        )
+    return arr
+
+
+def illness_induced_poor(
+    households: float = INPUTS["households"].value,
+    poverty_rate: float = INPUTS["poverty_rate"].value,
+    illness_share: float = INPUTS["illness_share"].value,
+    household_size: float = INPUTS["household_size"].value,
+):
+    r"""People in poor households impoverished by illness (document 003 §1, L27).
+
+    .. math:: P = N_{hh} \times p_{poor} \times s_{illness} \times n
+
+    With the document's inputs (the defaults) this is 24149 × 3.86% × 35% × 4 = 1305.01196
+    (万 persons, about 13.05 million). Multiplied left to right as the text writes it.
+    Inputs may be numpy arrays (they broadcast), as in :func:`monte_carlo_draws`.
+
+    Parameters
+    ----------
+    households : rural households, in the unit you want back (万 in the document).
+    poverty_rate : share of households that are poor (0.0386).
+    illness_share : share of poor households impoverished by illness (0.35).
+    household_size : persons per household (4).
+
+    Returns
+    -------
+    float (or array): persons, in the unit of ``households`` (万 persons by default).
+
+    Notes
+    -----
+    A stock, not an annual flow, despite the text's "each year" (C-05); see :data:`CAVEATS`.
+
+    References
+    ----------
+    Seed document 003 §1, L27 (「(24149×3.86%×35%×4=1305.01196)」); digest E20 and C-05.
+    """
+    h = _check("households", households)
+    p = _check("poverty_rate", poverty_rate)
+    s = _check("illness_share", illness_share)
+    n = _check("household_size", household_size)
+    out = h * p * s * n
+    return float(out) if out.ndim == 0 else out
+
+
+def estimate_steps(
+    households: float = INPUTS["households"].value,
+    poverty_rate: float = INPUTS["poverty_rate"].value,
+    illness_share: float = INPUTS["illness_share"].value,
+    household_size: float = INPUTS["household_size"].value,
+) -> pd.DataFrame:
+    """The three steps of the estimate (digest E20): poor households, illness-impoverished
+    households, persons, each with its unit."""
+    poor = illness_induced_poor(households, poverty_rate, 1.0, 1.0)
+    ill = illness_induced_poor(households, poverty_rate, illness_share, 1.0)
+    persons = illness_induced_poor(households, poverty_rate, illness_share, household_size)
+    return pd.DataFrame(
+        {
+            "step": ["poor households", "illness-impoverished households", "persons"],
+            "formula": [
+                f"{households:g} × {poverty_rate:g}",
+                f"… × {illness_share:g}",
+                f"… × {household_size:g}",
+            ],
+            "value": [poor, ill, persons],
+            "unit": ["万 households", "万 households", "万 persons"],
+        }
+    )
+
+
+def sensitivity(base: dict[str, float] | None = None) -> pd.DataFrame:
+    """One-way sensitivity: the estimate at every alternative value the text gives.
+
+    One row per (parameter, scenario), other inputs at ``base`` (default: the document's).
+    Columns ``parameter``, ``scenario``, ``value``, ``estimate`` (万 persons),
+    ``change`` (vs base), ``source`` (doc, line and quote).
+    """
+    base = _base(base)
+    base_est = illness_induced_poor(**base)
+    rows = [("all", "document", np.nan, base_est, 0.0, DOCUMENT_RESULT.cite())]
+    for param, alts in RANGES.items():
+        for label, src in alts.items():
+            est = illness_induced_poor(**{**base, param: src.value})
+            rows.append((param, label, src.value, est, est - base_est, src.cite()))
+    return pd.DataFrame(
+        rows, columns=["parameter", "scenario", "value", "estimate", "change", "source"]
+    )
+
+
+def _base(base):
+    out = {k: float(v.value) for k, v in INPUTS.items()}
+    if base:
+        unknown = set(base) - set(out)
+        if unknown:
+            raise HealthcoverError(
+                f"illness_induced_poor: unknown input(s) {allowed(sorted(unknown))}; "
+                f"allowed: {allowed(PARAMETERS)}"
+            )
+        out.update({k: float(v) for k, v in base.items()})
+    return out
+
+
+def tornado(
+    ranges: dict[str, tuple[float, float]] | None = None, base: dict[str, float] | None = None
+) -> pd.DataFrame:
+    """Data for the tornado chart: the estimate at the low and high end of each range.
+
+    ``ranges`` defaults to the text's: illness share 0.207-0.493 and household size
+    4.11-4.20; pass e.g. ``{"poverty_rate": (0.03, 0.05)}`` to add your own. Sorted by
+    swing, widest first. Note the author's 4 persons lies *below* the household-size range,
+    so that bar sits entirely to the right of the base.
+    """
+    base = _base(base)
+    ranges = dict(ranges or {p: (a["low"].value, a["high"].value) for p, a in RANGES.items()})
+    base_est = illness_induced_poor(**base)
+    rows = []
+    for param, (lo, hi) in ranges.items():
+        if param not in base:
+            raise HealthcoverError(
+                f"tornado: unknown input '{param}'; allowed: {allowed(PARAMETERS)}"
+            )
+        e_lo = illness_induced_poor(**{**base, param: lo})
+        e_hi = illness_induced_poor(**{**base, param: hi})
+        rows.append((param, lo, hi, e_lo, e_hi, base_est, abs(e_hi - e_lo)))
+    out = pd.DataFrame(
+        rows,
+        columns=["parameter", "low", "high", "estimate_low", "estimate_high", "base", "swing"],
+    )
+    return out.sort_values("swing", ascending=False, ignore_index=True)
+
+
+def tornado_chart(data: pd.DataFrame, *, title: str | None = None):
+    """Altair tornado chart of :func:`tornado` data: bars from the low-end to the high-end
+    estimate, a rule at the document's estimate."""
+    import altair as alt
+
+    order = list(data["parameter"])
+    bars = (
+        alt.Chart(data)
+        .mark_bar(height=22)
+        .encode(
+            y=alt.Y("parameter:N", sort=order, title=None),
+            x=alt.X("estimate_low:Q", title="Persons in illness-impoverished households (万)",
+                    scale=alt.Scale(zero=False)),
+            x2="estimate_high:Q",
+            tooltip=["parameter", "low", "high", "estimate_low", "estimate_high"],
+        )
+    )
+    rule = (
+        alt.Chart(data.head(1))
+        .mark_rule(color="black", strokeDash=[4, 3])
+        .encode(x="base:Q")
+    )
+    return (bars + rule).properties(
+        width=440, height=40 * max(len(data), 1) + 20,
+        title=title or "Sensitivity of the 1,305万 estimate (one input at a time)",
+    )
+
+
+def monte_carlo_draws(
+    n: int = 100_000,
+    seed: int = 0,
+    *,
+    illness_share: tuple[float, float, float] = (0.207, 0.35, 0.493),
+    household_size: tuple[float, float] = (4.11, 4.20),
+    households: float = INPUTS["households"].value,
+    poverty_rate: float = INPUTS["poverty_rate"].value,
+) -> pd.DataFrame:
+    """Seeded draws of the inputs and the estimate.
+
+    Default distributions (modelling choices, not from the text): illness share triangular
+    on the text's range 20.7%-49.3% with mode at the author's 35%; household size uniform on
+    the two cited figures 4.11-4.20; households and poverty rate fixed (the text gives no
+    range for them). Columns ``illness_share``, ``household_size``, ``estimate`` (万 persons).
+    """
+    if int(n) < 1:
+        raise HealthcoverError(f"monte_carlo: n must be a positive integer; received {n!r}")
+    lo, mode, hi = illness_share
+    if not lo <= mode <= hi:
+        raise HealthcoverError(
+            f"monte_carlo: illness_share must be (low, mode, high) with low <= mode <= high; "
+            f"received {illness_share!r}"
+        )
+    a, b = household_size
+    if a > b:
+        raise HealthcoverError(
+            f"monte_carlo: household_size must be (low, high) with low <= high; "
+            f"received {household_size!r}"
+        )
+    rng = np.random.default_rng(seed)
+    s = rng.triangular(lo, mode, hi, int(n)) if hi > lo else np.full(int(n), lo)
+    size = rng.uniform(a, b, int(n))
+    est = illness_induced_poor(households, poverty_rate, s, size)
+    return pd.DataFrame({"illness_share": s, "household_size": size, "estimate": est})
+
+
+def monte_carlo(n: int = 100_000, seed: int = 0, level: float = 0.95, **kwargs) -> dict:
+    """Monte Carlo uncertainty interval of the estimate (万 persons).
+
+    Returns ``mean``, ``median``, ``lower``, ``upper`` (equal-tailed ``level`` interval),
+    ``level``, ``n`` and ``document`` (1305.01196, for comparison). Distributions as in
+    :func:`monte_carlo_draws` (keyword arguments pass through). The interval reflects only
+    the spread of the text's own figures, not sampling error, and keeps the stock-vs-flow
+    caveat (C-05).
+    """
+    if not 0 < level < 1:
+        raise HealthcoverError(f"monte_carlo: level must be between 0 and 1; received {level!r}")
+    est = monte_carlo_draws(n, seed, **kwargs)["estimate"].to_numpy()
+    alpha = (1 - level) / 2
+    return {
+        "mean": float(est.mean()),
+        "median": float(np.median(est)),
+        "lower": float(np.quantile(est, alpha)),
+        "upper": float(np.quantile(est, 1 - alpha)),
+        "level": float(level),
+        "n": int(n),
+        "document": illness_induced_poor(),
+    }
+
+
+def sources_table() -> pd.DataFrame:
+    """Every input and alternative value with its source, as a table."""
+    rows = [{"parameter": k, "scenario": "used", **asdict(v)} for k, v in INPUTS.items()]
+    for param, alts in RANGES.items():
+        rows += [{"parameter": param, "scenario": lab, **asdict(s)} for lab, s in alts.items()]
+    return pd.DataFrame(rows)
