@@ -217,3 +217,81 @@ def test_cost_cap_basis_through_an_inline_scheme(tmp_path):
     persons, claims = one(cost=60000)
     r = s.adjudicate(claims, persons).iloc[0]
     assert r.fund_paid == 26640 and r.oop == 33360 and r.limit_reason == "annual_limit"
+
+
+BANDED = """
+id: banded-test
+kind: resident
+title: {zh: 分段测试, en: Banded test}
+jurisdiction: {zh: 测试, en: Test}
+source: {doc: "001", article: "(五)3"}
+categories:
+  adult: {zh: 成年人, en: Adult}
+facilities:
+  county: {zh: 县级, en: County}
+care:
+  inpatient: {zh: 住院, en: Inpatient}
+  special_outpatient: {zh: 门诊大病, en: Outpatient major disease}
+benefits:
+  inpatient:
+    deductible: {description: d, unit: CNY, source: {doc: "001", article: "(五)2"}, value: 600}
+    bands:
+      description: Three cost bands over the amount above the deductible (DIGEST D-03 example)
+      unit: "[upper CNY, share]"
+      source: {doc: "001", article: "(五)3", quote: 費用分段不得超過3段}
+      value: [[10000, 0.4], [30000, 0.6], [null, 0.7]]
+    annual_limit: {description: L, unit: CNY, source: {doc: "001", article: "(五)2"}, value: 45000}
+    annual_limit_basis: {description: b, unit: code, source: {doc: "001", article: "(五)2"}, value: cost}
+    annual_limit_pool: {description: p, unit: code, source: {doc: "001", article: "(五)2"}, value: main}
+  special_outpatient:
+    deductible: {description: d, unit: CNY, source: {doc: "001", article: "(五)2"}, value: 600}
+    deductible_frequency: {description: f, unit: code, source: {doc: "001", article: "(五)2", quote: 門診大病一個年度內只設一次起付標準}, value: per_year}
+    rate: {description: r, unit: share, source: {doc: "001", article: "(五)3"}, value: 0.5}
+    annual_limit: {description: L, unit: CNY, source: {doc: "001", article: "(五)2"}, value: 45000}
+    annual_limit_basis: {description: b, unit: code, source: {doc: "001", article: "(五)2"}, value: cost}
+    annual_limit_pool: {description: p, unit: code, source: {doc: "001", article: "(五)2"}, value: main}
+"""
+
+
+@pytest.fixture(scope="module")
+def banded(tmp_path_factory):
+    f = tmp_path_factory.mktemp("schemes") / "banded-test.yaml"
+    f.write_text(BANDED, encoding="utf-8")
+    return hc.load_scheme(f)
+
+
+def test_three_bands(banded):
+    persons = pd.DataFrame({"person_id": [1], "category": ["adult"]})
+    claims = pd.DataFrame({"person_id": [1], "date": ["2024-01-01"], "care": ["inpatient"], "facility": ["county"], "cost": [40000.0]})
+    # 10,000 x 40% + 20,000 x 60% + 9,400 x 70%
+    assert banded.adjudicate(claims, persons).fund_paid.iloc[0] == 22580
+
+
+def test_cost_cap_with_bands_and_yearly_outpatient_deductible(banded):
+    persons = pd.DataFrame({"person_id": [1], "category": ["adult"]})
+    claims = pd.DataFrame({"person_id": 1, "date": ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"],
+                           "care": ["inpatient", "special_outpatient", "special_outpatient", "inpatient"],
+                           "facility": "county", "cost": [30000.0, 500.0, 5000.0, 20000.0]})
+    r = banded.adjudicate(claims, persons)
+    # 29,400 through bands 1-2; the outpatient deductible of 600 is met once (500, then 100 more);
+    # the last admission counts only the 45,000 - 35,500 = 9,500 left under the cost limit.
+    assert r.deductible.tolist() == [600, 500, 100, 600]
+    assert r.fund_paid.tolist() == [10000 * 0.4 + 19400 * 0.6, 0, 2450, 8900 * 0.4]
+    assert r.limit_reason.tolist()[-1] == "annual_limit"
+
+
+@settings(max_examples=100, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 700), st.sampled_from(["inpatient", "special_outpatient"]),
+                               st.decimals(min_value=0, max_value=80000, places=2)), min_size=1, max_size=30))
+def test_cost_cap_invariants(banded, rows):
+    persons = pd.DataFrame({"person_id": [0, 1, 2], "category": "adult"})
+    claims = pd.DataFrame({"person_id": [r[0] for r in rows],
+                           "date": pd.Timestamp("2024-01-01") + pd.to_timedelta([r[1] for r in rows], unit="D"),
+                           "care": [r[2] for r in rows], "facility": "county", "cost": [float(r[3]) for r in rows]})
+    r = banded.adjudicate(claims, persons)
+    assert (r.fund_paid >= 0).all() and (r.oop >= 0).all()
+    assert np.all(np.abs(r.fund_paid + r.oop - claims.cost) < 1e-6)
+    # The cost counted per person-year never exceeds the limit, so the fund never pays more
+    # than the highest band rate times it.
+    per = r.fund_paid.groupby([claims.person_id, claims.date.dt.year]).sum()
+    assert (per <= 0.7 * 45000 + 1e-6).all()

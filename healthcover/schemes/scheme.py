@@ -238,6 +238,7 @@ class Scheme:
                     "kind": leaf.kind,
                     "permitted": leaf.permitted(),
                     "unit": p.unit,
+                    "effective": p.effective,
                     "overridden": leaf.overridden,
                     "outside_document": leaf.overridden and not leaf.within(leaf.value),
                     "doc": src.doc,
