@@ -1,11 +1,47 @@
 """healthcover: China's basic medical insurance schemes as data, a vectorised claims engine,
 financial-protection measures and actuarial helpers.
 
-Public names are re-exported here once; modules behind them are free to move.
+Public names are re-exported here once; modules behind them are free to move. Heavier modules
+(protection, poverty, data, actuarial, widgets, report) load on first use, so ``import
+healthcover`` stays quick for scripts that only adjudicate claims.
 """
+from __future__ import annotations
+
+import importlib
+
 from healthcover.errors import HealthcoverError
 from healthcover.schemes import Scheme, list_schemes, load_scheme
 
 __version__ = "0.1.0"
 
-__all__ = ["HealthcoverError", "Scheme", "list_schemes", "load_scheme", "__version__"]
+# name -> module that defines it (loaded on first access)
+_LAZY = {
+    "catastrophic": "healthcover.protection",
+    "impoverishment": "healthcover.protection",
+    "unified": "healthcover.protection",
+    "illness_induced_poor": "healthcover.poverty",
+    "synthetic_population": "healthcover.data",
+    "household_oop": "healthcover.data",
+    "load_survey": "healthcover.data",
+    "load_rand_hie": "healthcover.data",
+    "compose": "healthcover.secondary",
+    "check_design": "healthcover.constraints",
+}
+_SUBMODULES = {
+    "protection", "poverty", "data", "actuarial", "widgets", "report", "claims", "contributions",
+    "employee", "constraints", "secondary", "schemes",
+}
+
+__all__ = ["HealthcoverError", "Scheme", "list_schemes", "load_scheme", "__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"healthcover.{name}")
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'healthcover' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
