@@ -190,27 +190,35 @@ def weighted_fractional_rank(x: np.ndarray, w: np.ndarray | None = None) -> np.n
     n = x.size
     if n == 0:
         return np.empty(0)
-    order = np.argsort(x)  # ties are grouped below, so sort stability does not matter
-    xs = x[order]
-    ws = w[order]
+    order = np.argsort(x)  # ties are grouped, so sort stability does not matter
+    out = np.empty(n)
+    out[order] = _sorted_ranks(x[order], w[order])
+    return out
+
+
+def _sorted_ranks(xs: np.ndarray, ws: np.ndarray) -> np.ndarray:
+    """Weighted fractional ranks of values already sorted ascending (see above).
+
+    For each row, the cumulative weight before its tie group and at the group's end are
+    filled forward and backward with running max/min (cumulative weights never decrease),
+    so ``R = (before + end) / 2W`` needs no per-group indexing.
+    """
+    n = xs.size
     cw = np.cumsum(ws)
     total = cw[-1]
     new = np.empty(n, dtype=bool)
     new[0] = True
     np.not_equal(xs[1:], xs[:-1], out=new[1:])
     if new.all():
-        ranks_sorted = (cw - ws / 2.0) / total
-    else:
-        starts = np.flatnonzero(new)
-        last = np.empty(n, dtype=bool)
-        last[-1] = True
-        last[:-1] = new[1:]
-        below = cw[starts] - ws[starts]
-        group_weight = cw[last] - below
-        ranks_sorted = ((below + group_weight / 2.0) / total)[np.cumsum(new) - 1]
-    out = np.empty(n)
-    out[order] = ranks_sorted
-    return out
+        return (cw - ws / 2.0) / total
+    last = np.empty(n, dtype=bool)
+    last[-1] = True
+    last[:-1] = new[1:]
+    before = np.where(new, cw - ws, 0.0)
+    np.maximum.accumulate(before, out=before)
+    end = np.where(last, cw, np.inf)[::-1]
+    end = np.minimum.accumulate(end)[::-1]
+    return (before + end) / (2.0 * total)
 
 
 def weighted_percentile(
@@ -361,19 +369,33 @@ def _shares(oop_v: np.ndarray, d: np.ndarray) -> np.ndarray:
     return r
 
 
+def _weighted_concentration(h, ws, rc_w, total) -> float:
+    """2 cov_w(h, R) / mean_w(h) with ``rc_w = w (R - mean_w R)`` precomputed."""
+    mean_h = np.dot(ws, h) / total
+    if mean_h == 0:
+        return float("nan")
+    return float(2.0 * (np.dot(h - mean_h, rc_w) / total) / mean_h)
+
+
 def _catastrophic_measures(r, w, rank_v, threshold) -> dict[str, float]:
     positive = w > 0
     if not positive.all():
         r, w, rank_v = r[positive], w[positive], rank_v[positive]
-    total = w.sum()
+    # Everything below runs in rank order: one gather of r instead of scattering ranks back.
+    order = np.argsort(rank_v)
+    ws = w[order]
+    rs = r[order]
+    ranks = _sorted_ranks(rank_v[order], ws)
+    total = ws.sum()
     with np.errstate(invalid="ignore"):
-        e = (r > threshold).astype(np.float64)  # NaN shares compare False: d <= 0
-    over = np.where(e > 0, r - threshold, 0.0)
-    headcount = float(np.dot(w, e) / total)
-    overshoot = float(np.dot(w, over) / total)
-    ranks = weighted_fractional_rank(rank_v, w)
-    c_e = concentration_index(e, ranks, w)
-    c_o = concentration_index(over, ranks, w)
+        catastrophic_ = rs > threshold  # NaN shares (d <= 0) compare False
+    e = catastrophic_.astype(np.float64)
+    over = np.where(catastrophic_, rs - threshold, 0.0)
+    headcount = float(np.dot(ws, e) / total)
+    overshoot = float(np.dot(ws, over) / total)
+    rc_w = ws * (ranks - np.dot(ws, ranks) / total)
+    c_e = _weighted_concentration(e, ws, rc_w, total)
+    c_o = _weighted_concentration(over, ws, rc_w, total)
     return {
         "headcount": headcount,
         "overshoot": overshoot,
@@ -960,25 +982,39 @@ def concentration_curve_chart(data: pd.DataFrame, *, title: str | None = None):
     )
 
 
-def pens_parade_chart(data: pd.DataFrame, *, title: str | None = None):
-    """Altair Pen's parade with paint drips from :func:`pens_parade` data."""
+def pens_parade_chart(data: pd.DataFrame, *, title: str | None = None,
+                      upper_quantile: float | None = 0.95):
+    """Altair Pen's parade with paint drips from :func:`pens_parade` data.
+
+    The richest tail of a parade dwarfs the drips, so by default the y axis stops at 1.2 times
+    the ``upper_quantile`` of pre-payment consumption (marks beyond are clipped); pass
+    ``upper_quantile=None`` for the full range.
+    """
     import altair as alt
 
+    lower = float(min(data["post"].min(), 0.0))
+    if upper_quantile is None:
+        scale = alt.Scale()
+    else:
+        top = float(data["pre"].quantile(upper_quantile)) * 1.2
+        if data["poverty_line"].notna().any():
+            top = max(top, float(data["poverty_line"].iloc[0]) * 1.5)
+        scale = alt.Scale(domain=[lower, top], clamp=False)
     base = alt.Chart(data).encode(
         x=alt.X("population_share:Q", title="Cumulative share of persons, ranked by "
                 "pre-payment consumption per head")
     )
-    drips = base.mark_rule(color="#d62728", opacity=0.7).encode(
-        y=alt.Y("pre:Q", title="Consumption per head"), y2="post:Q",
+    drips = base.mark_rule(color="#d62728", opacity=0.7, clip=True).encode(
+        y=alt.Y("pre:Q", title="Consumption per head", scale=scale), y2="post:Q",
         tooltip=["population_share", "pre", "post", "drip"],
     )
-    parade = base.mark_line(color="black").encode(y="pre:Q")
+    parade = base.mark_line(color="black", clip=True).encode(y=alt.Y("pre:Q", scale=scale))
     layers = [drips, parade]
     if data["poverty_line"].notna().any():
         line = pd.DataFrame({"poverty_line": [float(data["poverty_line"].iloc[0])]})
         layers.append(
             alt.Chart(line).mark_rule(strokeDash=[6, 3], color="steelblue").encode(
-                y="poverty_line:Q"
+                y=alt.Y("poverty_line:Q", scale=scale)
             )
         )
     return alt.layer(*layers).properties(
