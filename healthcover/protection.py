@@ -265,11 +265,12 @@ def _percentiles_bracketed(x, w, ps) -> np.ndarray | None:
     a, b = xs_s[o][k]
     total = w.sum()
     below = x < a
-    inside = ~below & (x <= b)
-    w_below = w[below].sum()
-    w_inside = w[inside].sum()
-    if not (w_below / total < ps.min() and (w_below + w_inside) / total >= ps.max()):
+    upto = x <= b
+    w_below = np.sum(w, where=below)
+    w_upto = np.sum(w, where=upto)
+    if not (w_below / total < ps.min() and w_upto / total >= ps.max()):
         return None
+    inside = np.flatnonzero(upto & ~below)
     xi, wi = x[inside], w[inside]
     order = np.argsort(xi)
     share = (w_below + np.cumsum(wi[order])) / total

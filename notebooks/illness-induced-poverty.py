@@ -27,8 +27,7 @@ level = 0.95  # coverage of the uncertainty interval
 # %%
 import pandas as pd
 
-import healthcover as hc  # noqa: F401  (the package; the estimate lives in hc's poverty module)
-from healthcover import poverty
+import healthcover as hc
 
 # %% [markdown]
 # ## Inputs and their sources
@@ -36,16 +35,16 @@ from healthcover import poverty
 # Every number is quoted from document 003 §1, line 27.
 
 # %%
-poverty.sources_table()[["parameter", "scenario", "value", "unit", "line", "quote"]]
+hc.poverty.sources_table()[["parameter", "scenario", "value", "unit", "line", "quote"]]
 
 # %% [markdown]
 # ## The document's estimate, step by step (digest E20)
 
 # %%
-poverty.estimate_steps()
+hc.poverty.estimate_steps()
 
 # %%
-poverty.illness_induced_poor()
+hc.poverty.illness_induced_poor()
 
 # %% [markdown]
 # ## Sensitivity to the text's own ranges
@@ -55,10 +54,10 @@ poverty.illness_induced_poor()
 # author's 4 persons lies below both.
 
 # %%
-poverty.sensitivity()[["parameter", "scenario", "value", "estimate", "change"]].round(2)
+hc.poverty.sensitivity()[["parameter", "scenario", "value", "estimate", "change"]].round(2)
 
 # %%
-poverty.tornado_chart(poverty.tornado())
+hc.poverty.tornado_chart(hc.poverty.tornado())
 
 # %% [markdown]
 # ## Uncertainty interval (Monte Carlo)
@@ -67,7 +66,7 @@ poverty.tornado_chart(poverty.tornado())
 # 4.11-4.20; the other inputs as the text gives them.
 
 # %%
-pd.Series(poverty.monte_carlo(mc_draws, seed=mc_seed, level=level)).round(2)
+pd.Series(hc.poverty.monte_carlo(mc_draws, seed=mc_seed, level=level)).round(2)
 
 # %% [markdown]
 # ## Caveats
@@ -76,4 +75,4 @@ pd.Series(poverty.monte_carlo(mc_draws, seed=mc_seed, level=level)).round(2)
 # annual inflow, although the text says "each year" (digest C-05).
 
 # %%
-pd.Series(poverty.CAVEATS)
+pd.Series(hc.poverty.CAVEATS)
