@@ -176,8 +176,8 @@ def _scalar(value, name, func, *, positive: bool) -> float:
 def weighted_fractional_rank(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     r"""Weighted fractional rank, ascending, ties sharing the mean of their ranks.
 
-    .. math:: R_i = \frac{1}{W}\Big(\sum_{j:\,x_j < x_i} w_j + \tfrac12 \sum_{j:\,x_j = x_i} w_j\Big),
-              \qquad W = \sum_j w_j
+    .. math:: R_i = \frac{1}{W}\Big(\sum_{j:\,x_j < x_i} w_j
+              + \tfrac12 \sum_{j:\,x_j = x_i} w_j\Big), \qquad W = \sum_j w_j
 
     Rows of weight 0 add nothing to anyone's rank (their own rank is still defined).
 
@@ -745,7 +745,8 @@ def bootstrap(
     survey PSUs), keeps their weights and recomputes ``measure(sample, **kwargs)``.
     The interval is the percentile interval of the replicates:
 
-    .. math:: [\hat\theta^*_{(\alpha/2)},\ \hat\theta^*_{(1-\alpha/2)}], \qquad \alpha = 1 - \text{level}
+    .. math:: [\hat\theta^*_{(\alpha/2)},\ \hat\theta^*_{(1-\alpha/2)}],
+              \qquad \alpha = 1 - \text{level}
 
     Parameters
     ----------

@@ -16,11 +16,6 @@ from healthcover import protection as pr
 REL = 1e-12
 
 
-def approx(expected: dict) -> dict:
-    return {k: (pytest.approx(v, rel=REL, abs=1e-15) if not math.isnan(v) else v)
-            for k, v in expected.items()}
-
-
 def assert_measures(got: dict, expected: dict) -> None:
     assert list(got) == list(expected)
     for k, v in expected.items():
@@ -570,3 +565,14 @@ def test_concentration_curve_and_charts():
     assert pr.threshold_curve_chart(curve).to_dict()["mark"]["type"] == "line"
     with pytest.raises(HealthcoverError, match="measure 'gap' is not a column"):
         pr.threshold_curve_chart(curve, measure="gap")
+
+
+def test_unified_poverty_line_boundaries():
+    # c = z exactly is not poor (immiserizing needs c < z); c' = z exactly is not impoverished.
+    df = pd.DataFrame({"oop": [10.0, 60.0], "cons": [40.0, 100.0], "size": [2, 2]})
+    got = pr.unified(df, oop="oop", consumption="cons", poverty_line=20, size="size")
+    # row 0: c = 20 (not poor), c' = 15 -> impoverishing; row 1: c' = 20, 60 > .4*60 -> catastrophic
+    assert got == {"zero": 0.0, "immiserizing": 0.0, "impoverishing": 0.5,
+                   "catastrophic": 0.5, "non_catastrophic": 0.0}
+    imp = pr.impoverishment(df, oop="oop", consumption="cons", poverty_line=20, size="size")
+    assert imp["headcount_pre"] == 0.0 and imp["headcount_post"] == 0.5
