@@ -3,8 +3,8 @@
 Times every measure (catastrophic under each of the four budgets, impoverishment, unified)
 on one core (single-threaded BLAS), best of several runs in this process, beside a pandas
 baseline of the same catastrophic 'total' computation (groupby for tied ranks) measured in
-the same run. The target is all measures for 1,000,000 households in under a second; timing on a shared
-machine is noisy, so this reports and never fails.
+the same run. The target is all measures for 1,000,000 households in under a second;
+timing on a shared machine is noisy, so this reports and never fails.
 
     .venv/bin/python benchmarks/bench_protection.py --households 1_000_000 --repeats 3
 """
