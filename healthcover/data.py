@@ -211,7 +211,8 @@ class Population:
     ``households``: household_id, size, consumption, food, weight, income_quintile.
     ``persons``: person_id, household_id, category, age, years_enrolled.
     ``claims``: person_id, date, care (inpatient/outpatient), facility, cost.
-    ``facilities`` tells whether ``claims.facility`` holds generic levels or a scheme's codes.
+    ``scheme_id`` is None while ``claims.facility`` holds generic levels (``level_1`` ..
+    ``level_4``) and categories are ``adult``/``minor``; :func:`for_scheme` sets it.
     """
 
     households: pd.DataFrame
@@ -468,6 +469,11 @@ def household_oop(
     pop = population
     if pop.scheme_id is None:
         pop = for_scheme(pop, str(scheme_id))
+    elif pop.scheme_id != scheme_id:
+        raise HealthcoverError(
+            f"household_oop: the population is mapped to '{pop.scheme_id}' but the scheme is "
+            f"'{scheme_id}'; pass the generic population"
+        )
     covered = pop.claims["care"].isin(list(scheme.care_types)).to_numpy()
     fund_v = np.zeros(len(pop.claims))
     oop_v = pop.claims["cost"].to_numpy(dtype=float).copy()

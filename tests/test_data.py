@@ -247,3 +247,11 @@ def test_rand_hie_households_and_oop():
         include_groups=False,
     )
     assert by[0] < by[25] < by[95]
+
+
+def test_household_oop_rejects_a_population_mapped_to_another_scheme():
+    p = hd.for_scheme(hd.synthetic_population(20, seed=0), "jilin-resident-2008")
+    with pytest.raises(HealthcoverError, match="mapped to 'jilin-resident-2008' but the "
+                       "scheme is 'dazu-resident'"):
+        hd.household_oop(p, "dazu-resident", overrides={"benefits.general_outpatient.rate": 0.3})
+    assert hd.household_oop(p, "jilin-resident-2008")["fund_paid"].ge(0).all()
