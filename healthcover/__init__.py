@@ -24,6 +24,13 @@ _LAZY = {
     "household_oop": "healthcover.data",
     "load_survey": "healthcover.data",
     "load_rand_hie": "healthcover.data",
+    "rand_hie_households": "healthcover.data",
+    "for_scheme": "healthcover.data",
+    "threshold_curve": "healthcover.protection",
+    "bootstrap": "healthcover.protection",
+    "catastrophic_households": "healthcover.protection",
+    "concentration_curve": "healthcover.protection",
+    "pens_parade": "healthcover.protection",
     "compose": "healthcover.secondary",
     "check_design": "healthcover.constraints",
 }
