@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -47,9 +46,10 @@ def run_voila(root: Path, *extra: str, name: str = "voila") -> Iterator[str]:
     tracebacks) applies exactly as under ``make dashboard``.
     """
     ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / f"{name}.log"
     for attempt in range(3):  # the port may be taken between choosing and binding it
         port = _free_port()
+        # One log per server: several people may run the suite in one checkout at once.
+        log_path = ARTIFACTS / f"{name}-{port}.log"
         cmd = [
             sys.executable, "-m", "voila", str(root),
             "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
@@ -153,7 +153,7 @@ class Web:
 @pytest.fixture
 def web(browser, request) -> Iterator[Web]:
     """A fresh page; non-loopback requests are blocked and recorded; screenshot at the end."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": 1280, "height": 1600}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(60_000)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
@@ -187,9 +187,3 @@ def pytest_collection_modifyitems(config, items):
     # Browser tests share one Voila per session; keep them together and last so a
     # failure elsewhere shows before the slow part starts.
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
-
-
-def pytest_sessionstart(session):
-    # Start every run with empty artifacts so screenshots belong to this run.
-    if ARTIFACTS.exists() and not hasattr(session.config, "workerinput"):
-        shutil.rmtree(ARTIFACTS, ignore_errors=True)

@@ -18,11 +18,12 @@ Typical use, in a notebook cell::
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import logging
 import sys
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import ipywidgets as widgets
 
@@ -125,7 +126,8 @@ class Page(widgets.VBox):
     def bind_options(self, widget: Any, options: Sequence[tuple[Label, Any]]) -> Any:
         """Give a selection widget (Dropdown, ToggleButtons, ...) bilingual option labels.
 
-        Replaces any earlier options of that widget; keeps its value when still offered.
+        Replaces any earlier options of that widget; keeps its value when still offered,
+        else selects the first option (without firing guarded callbacks).
         """
         options = list(options)
         self._option_bindings = [(w, o) for w, o in self._option_bindings if w is not widget]
@@ -134,16 +136,21 @@ class Page(widgets.VBox):
         return widget
 
     def _apply_options(self, widget: Any, options: list[tuple[Label, Any]]) -> None:
+        """Relabel options, keeping the value when still offered, else the first option.
+
+        Guarded callbacks do not fire: the value either ends as it was, or the caller is
+        switching context (another scheme) and recomputes itself.
+        """
         old = widget.value
         values = [v for _, v in options]
         quiet, self._quiet = self._quiet, True
         try:
-            # ipywidgets resets the selection to the first option when options change.
+            # ipywidgets resets the selection (or leaves None) when options change.
             widget.options = [(self.t(lab), v) for lab, v in options]
+            if values:
+                widget.value = old if old in values else values[0]
         finally:
             self._quiet = quiet
-        if old in values:
-            widget.value = old
 
     def on_lang(self, fn: Callable[[], Any]) -> Callable[[], Any]:
         """Call ``fn()`` (guarded by :meth:`safe`) after every language change."""
@@ -244,6 +251,15 @@ class Page(widgets.VBox):
             return result
 
         return guarded
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Change several controls at once without firing guarded callbacks in between."""
+        quiet, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = quiet
 
     def on_change(
         self, controls: Iterable[Any], fn: Callable[[], Any], names: str = "value"
