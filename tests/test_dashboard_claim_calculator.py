@@ -1,0 +1,165 @@
+"""The claim calculator: pure functions, and the dashboard driven in a real browser.
+
+Expected numbers come from the library itself (``calculate``), so these tests check the
+page shows what the engine computes, while tests/test_claims.py checks the engine.
+"""
+from __future__ import annotations
+
+import pytest
+
+import healthcover as hc
+from healthcover.widgets import chart_svg, fmt_money
+from healthcover.widgets.claim_calculator import (
+    breakdown_chart,
+    calculate,
+    claim_calculator,
+    cost_curve,
+    curve_chart,
+)
+
+SCHEME = "dazu-resident"
+PAGE = "/voila/render/claim-calculator.ipynb"
+BARS = '[aria-roledescription="bar"]'
+
+
+def _result(**kw):
+    episodes = kw.pop("episodes", [dict(care="inpatient", facility="county", cost=10_000.0)])
+    return calculate(SCHEME, kw.pop("variant", None), kw.pop("category", "adult"), episodes,
+                     kw.pop("years_enrolled", 1))
+
+
+def test_calculate_splits_every_yuan():
+    r = _result(episodes=[
+        dict(care="inpatient", facility="county", cost=10_000.0, special_exam_cost=1_000.0),
+        dict(care="inpatient", facility="above_county", cost=500_000.0),
+    ], years_enrolled=5)
+    assert list(r.episodes["episode"]) == [1, 2]
+    assert r.fund_paid + r.oop == pytest.approx(r.cost, abs=0.005)
+    assert r.breakdown["amount"].sum() == pytest.approx(r.cost, abs=0.005)
+    assert (r.breakdown["amount"] >= -0.005).all()
+    assert r.breakdown.set_index("component").loc["fund_pays", "amount"] == pytest.approx(r.fund_paid)
+    rules = set(r.rules["rule"])
+    assert {"deductible", "annual_limit", "special_exam_selfpay_share"} <= rules
+    assert r.rules["citation"].str.startswith("doc ").all()
+
+
+def test_charts_carry_the_numbers():
+    r = _result()
+    svg = chart_svg(breakdown_chart(r, "en"), "en")
+    assert "Fund pays" in svg
+    curve = cost_curve(SCHEME, None, "adult", "inpatient", "county", 1, 20_000)
+    assert set(curve["payer"]) == {"fund", "patient"}
+    assert curve.groupby("cost")["amount"].sum().round(2).equals(curve["cost"].drop_duplicates().set_axis(curve["cost"].drop_duplicates()).round(2))
+    spec = curve_chart(curve, 10_000, "zh", "t").to_dict()
+    assert spec["layer"][1]["mark"]["type"] == "rule"
+
+
+def test_widget_updates_without_a_browser():
+    page = claim_calculator("zh", scheme_id=SCHEME)
+    calc = page.calculator
+    assert page.error_html.value == ""
+    first = calc.result.fund_paid
+    calc.rows[0].cost.value = 20_000.0
+    assert calc.result.fund_paid > first
+    assert fmt_money(calc.result.fund_paid, "zh", exact=True) in calc.summary.value
+    page.language.value = "en"
+    assert "Fund pays" in calc.summary.value
+
+
+# -- in the browser -----------------------------------------------------------------------
+
+
+def _wait_text(page, selector: str, expected: str) -> None:
+    page.wait_for_function(
+        "([sel, txt]) => { const e = document.querySelector(sel); return e && e.innerText.includes(txt); }",
+        arg=[selector, expected],
+    )
+
+
+def _labels(page, selector: str) -> list[str]:
+    return page.eval_on_selector_all(
+        f"{selector} {BARS}",
+        "els => els.map(e => e.getAttribute('aria-label'))",
+    )
+
+
+def _svg(page, selector: str) -> str:
+    return page.inner_html(f"{selector} svg")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_landing_page_lists_the_dashboards(web, voila_url):
+    page = web.page
+    page.goto(voila_url + "/")
+    page.wait_for_selector("text=claim-calculator")
+    assert "医保仪表盘" in page.inner_text("body")
+    web.assert_clean()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_claim_calculator_in_the_browser(web, voila_url):
+    page = web.page
+    page.goto(voila_url + PAGE)
+    page.wait_for_selector(".hc-page")
+    page.wait_for_selector(f".hc-breakdown-chart {BARS}")
+    meta = hc.load_scheme(SCHEME).meta
+    # ipywidgets' <select> options carry the labels, so choose by the label a visitor sees.
+    page.locator(".hc-scheme select").select_option(label=meta.title.zh)
+
+    base = _result()
+    _wait_text(page, ".hc-fund", fmt_money(base.fund_paid, "zh", exact=True))
+    _wait_text(page, ".hc-oop", fmt_money(base.oop, "zh", exact=True))
+    assert "Traceback" not in page.inner_text("body")
+    assert page.locator(".hc-rules td", has_text="doc ").count() >= 2  # citations shown
+    bars_before = _labels(page, ".hc-breakdown-chart")
+    curve_before = _svg(page, ".hc-curve-chart")
+    web.screenshot("initial")
+
+    # A higher cost: the numbers, the breakdown bars and the curve (its axis) change.
+    cost = page.locator(".hc-episode-1 .hc-cost input")
+    cost.fill("30000")
+    cost.press("Enter")
+    dearer = _result(episodes=[dict(care="inpatient", facility="county", cost=30_000.0)])
+    _wait_text(page, ".hc-fund", fmt_money(dearer.fund_paid, "zh", exact=True))
+    _wait_text(page, ".hc-oop", fmt_money(dearer.oop, "zh", exact=True))
+    page.wait_for_function(
+        "([sel, before]) => document.querySelector(sel).innerHTML !== before",
+        arg=[".hc-curve-chart svg", curve_before],
+    )
+    bars_after = _labels(page, ".hc-breakdown-chart")
+    assert bars_after != bars_before
+    assert any(str(int(dearer.fund_paid)) in lab for lab in bars_after), bars_after
+    web.screenshot("cost-30000")
+
+    # Another facility level: a different deductible and rate.
+    curve_before = _svg(page, ".hc-curve-chart")
+    page.locator(".hc-episode-1 .hc-facility select").select_option(label=meta.facilities["township"].zh)
+    township = _result(episodes=[dict(care="inpatient", facility="township", cost=30_000.0)])
+    assert township.fund_paid != dearer.fund_paid
+    _wait_text(page, ".hc-fund", fmt_money(township.fund_paid, "zh", exact=True))
+    page.wait_for_function(
+        "([sel, before]) => document.querySelector(sel).innerHTML !== before",
+        arg=[".hc-curve-chart svg", curve_before],
+    )
+    web.screenshot("township")
+
+    # A second episode in the same year.
+    page.locator(".hc-add-episode").click()
+    page.wait_for_selector(".hc-episode-2", state="visible")
+    two = _result(episodes=[dict(care="inpatient", facility="township", cost=30_000.0),
+                            dict(care="inpatient", facility="county", cost=10_000.0)])
+    _wait_text(page, ".hc-fund", fmt_money(two.fund_paid, "zh", exact=True))
+
+    # English.
+    page.get_by_role("button", name="English").click()
+    _wait_text(page, ".hc-fund", "Fund pays")
+    _wait_text(page, ".hc-fund", fmt_money(two.fund_paid, "en", exact=True))
+    _wait_text(page, ".hc-rules", "Rules applied")
+    for chart in (".hc-breakdown-chart", ".hc-curve-chart"):
+        page.wait_for_function(
+            "sel => document.querySelector(sel).innerHTML.includes('Amount (CNY)')", arg=f"{chart} svg"
+        )
+    web.screenshot("english")
+    web.assert_clean()
