@@ -133,7 +133,10 @@ def benefit_tables(scheme: "Scheme") -> _Tables:
             pool_names.append(name)
         pool[c] = pool_names.index(name)
     _check_rates(scheme, rates, rate_status)
-    to_fen = lambda a: np.where(np.isfinite(a), np.floor(a * 100 + 0.5), a)  # noqa: E731
+    def to_fen(a):
+        with np.errstate(over="ignore", invalid="ignore"):  # inf stays inf ("no limit")
+            return np.where(np.isfinite(a), np.floor(a * 100 + 0.5), a)
+
     tables = _Tables(
         covered=covered.reshape(-1), deductible=to_fen(np.nan_to_num(ded)).reshape(-1),
         ded_status=ded_status.reshape(-1), rates=rates.reshape(-1, 3), uppers=to_fen(uppers).reshape(-1, 2),
@@ -153,66 +156,61 @@ def benefit_tables(scheme: "Scheme") -> _Tables:
     return tables
 
 
-def _grid_any(scheme, path, axes, facs):
-    """Like Scheme.cell_array but for flags (True/False leaves)."""
+def _usable_cells(scheme, path, facs):
+    """Each (category, facility) cell of a benefit parameter: ``(i, j, key, leaf)``, where
+    ``leaf`` is None when there is no cell; the status grid marks not-stated cells 1 and
+    missing cells 2 (usable cells are set to 0 by the caller)."""
     p = scheme.param(path)
-    ncat, nfac = len(scheme.categories), max(len(facs), 1)
-    vals = np.zeros((ncat, nfac))
-    status = np.full((ncat, nfac), 2, dtype=np.int8)
+    nfac = max(len(facs), 1)
+    status = np.full((len(scheme.categories), nfac), 2, dtype=np.int8)
+    cells = []
     for i, cat in enumerate(scheme.categories):
         for j in range(nfac):
-            dims = {"category": cat}
-            if facs:
-                dims["facility"] = facs[j]
-            leaf = p.cells.get(scheme.cell_key(p, dims))
-            if leaf is None:
-                continue
-            if not leaf.usable:
+            dims = {"category": cat, **({"facility": facs[j]} if facs else {})}
+            key = scheme.cell_key(p, dims)
+            leaf = p.cells.get(key)
+            if leaf is not None and not leaf.usable:
                 status[i, j] = 1
-                continue
-            vals[i, j] = float(bool(leaf.value))
-            status[i, j] = 0
+            elif leaf is not None:
+                cells.append((i, j, key, leaf))
+    return cells, status
+
+
+def _grid_any(scheme, path, axes, facs):
+    """Like Scheme.cell_array but for flags (True/False leaves)."""
+    cells, status = _usable_cells(scheme, path, facs)
+    vals = np.zeros(status.shape)
+    for i, j, _, leaf in cells:
+        vals[i, j] = float(bool(leaf.value))
+        status[i, j] = 0
     return vals, status
 
 
 def _bands(scheme, path, axes, facs):
     """Up to three bands [[upper, rate], ...] over the amount above the deductible."""
-    p = scheme.param(path)
-    ncat, nfac = len(scheme.categories), max(len(facs), 1)
-    rates = np.zeros((ncat, nfac, 3))
-    uppers = np.full((ncat, nfac, 2), np.inf)
-    status = np.full((ncat, nfac), 2, dtype=np.int8)
-    for i, cat in enumerate(scheme.categories):
-        for j in range(nfac):
-            dims = {"category": cat}
-            if facs:
-                dims["facility"] = facs[j]
-            key = scheme.cell_key(p, dims)
-            leaf = p.cells.get(key)
-            if leaf is None:
-                continue
-            if not leaf.usable:
-                status[i, j] = 1
-                continue
-            bands = leaf.value
-            where = f"{scheme.file.name}: {path}." + ".".join(key)
-            if not isinstance(bands, list) or not 1 <= len(bands) <= 3:
-                raise HealthcoverError(f"{where} = {bands!r}: expected 1 to 3 bands [[upper, rate], ...]")
-            last = 0.0
-            for b, band in enumerate(bands):
-                if not (isinstance(band, list) and len(band) == 2):
-                    raise HealthcoverError(f"{where}[{b}] = {band!r}: expected [upper, rate]")
-                upper, rate = band
-                rates[i, j, b] = float(rate)
-                if b < len(bands) - 1:
-                    if upper is None or float(upper) <= last:
-                        raise HealthcoverError(f"{where}[{b}]: upper {upper!r} must rise above {last:g}")
-                    uppers[i, j, b] = last = float(upper)
-                elif upper is not None:
-                    raise HealthcoverError(f"{where}[{b}]: the last band's upper must be null (no end)")
-            if len(bands) < 3:  # unused bands repeat the last rate beyond an infinite upper
-                rates[i, j, len(bands):] = rates[i, j, len(bands) - 1]
-            status[i, j] = 0
+    cells, status = _usable_cells(scheme, path, facs)
+    rates = np.zeros(status.shape + (3,))
+    uppers = np.full(status.shape + (2,), np.inf)
+    for i, j, key, leaf in cells:
+        bands = leaf.value
+        where = f"{scheme.file.name}: {path}." + ".".join(key)
+        if not isinstance(bands, list) or not 1 <= len(bands) <= 3:
+            raise HealthcoverError(f"{where} = {bands!r}: expected 1 to 3 bands [[upper, rate], ...]")
+        last = 0.0
+        for b, band in enumerate(bands):
+            if not (isinstance(band, list) and len(band) == 2):
+                raise HealthcoverError(f"{where}[{b}] = {band!r}: expected [upper, rate]")
+            upper, rate = band
+            rates[i, j, b] = float(rate)
+            if b < len(bands) - 1:
+                if upper is None or float(upper) <= last:
+                    raise HealthcoverError(f"{where}[{b}]: upper {upper!r} must rise above {last:g}")
+                uppers[i, j, b] = last = float(upper)
+            elif upper is not None:
+                raise HealthcoverError(f"{where}[{b}]: the last band's upper must be null (no end)")
+        if len(bands) < 3:  # unused bands repeat the last rate beyond an infinite upper
+            rates[i, j, len(bands):] = rates[i, j, len(bands) - 1]
+        status[i, j] = 0
     return rates, uppers, status
 
 
