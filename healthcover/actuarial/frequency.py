@@ -1,0 +1,163 @@
+r"""Claim frequency (number of claims a year) distributions of the (a, b, 0) class.
+
+Each gives its probability generating function in the form the aggregate-loss code needs,
+:math:`\ln P_N(z)` as a function of :math:`z - 1` (which keeps precision when
+:math:`z \to 1` and the expected count is large), its Panjer coefficients and cumulants.
+
+.. math::
+    \text{Poisson}(\lambda):\ \ln P(z) = \lambda (z - 1);\qquad
+    \text{NB}(r, \beta):\ \ln P(z) = -r \ln\bigl(1 - \beta (z - 1)\bigr)
+
+with NB mean :math:`r\beta` and variance :math:`r\beta(1 + \beta)`.
+Source: Klugman, Panjer & Willmot, *Loss Models* (5th ed.), section 6.5 and appendix B.2.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from healthcover.actuarial import _checks as chk
+from healthcover.errors import HealthcoverError
+
+__all__ = ["Frequency", "Poisson", "NegativeBinomial"]
+
+
+class Frequency:
+    """Base class: annual number of claims."""
+
+    mean: float
+
+    @property
+    def variance(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def third_cumulant(self) -> float:
+        raise NotImplementedError
+
+    def log_pgf_zm1(self, zm1):
+        r""":math:`\ln P_N(z)` given :math:`z - 1` (complex arrays allowed)."""
+        raise NotImplementedError
+
+    def pgf(self, z):
+        return np.exp(self.log_pgf_zm1(np.asarray(z) - 1.0))
+
+    def panjer_ab(self) -> tuple[float, float]:
+        """(a, b) with p_k = (a + b / k) p_{k-1}."""
+        raise NotImplementedError
+
+    def sample(self, size, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+    def scaled(self, factor: float) -> "Frequency":
+        """Claims of ``factor`` times as many insured (independent persons alike)."""
+        raise NotImplementedError
+
+    @property
+    def sd(self) -> float:
+        return math.sqrt(self.variance)
+
+
+class Poisson(Frequency):
+    r"""Poisson number of claims, :math:`P(N = k) = e^{-\lambda}\lambda^k / k!`."""
+
+    def __init__(self, mean: float):
+        self.mean = chk.positive("Poisson", "mean", mean)
+
+    def __repr__(self) -> str:
+        return f"Poisson(mean={self.mean:.6g})"
+
+    @property
+    def variance(self):
+        return self.mean
+
+    @property
+    def third_cumulant(self):
+        return self.mean
+
+    def log_pgf_zm1(self, zm1):
+        return self.mean * zm1
+
+    def panjer_ab(self):
+        return 0.0, self.mean
+
+    def pmf(self, k):
+        from scipy import stats
+        return stats.poisson.pmf(k, self.mean)
+
+    def sample(self, size, rng):
+        return rng.poisson(self.mean, size)
+
+    def scaled(self, factor):
+        factor = chk.positive("Poisson.scaled", "factor", factor)
+        return Poisson(self.mean * factor)
+
+
+class NegativeBinomial(Frequency):
+    r"""Negative binomial number of claims with size :math:`r` and scale :math:`\beta`.
+
+    .. math:: P(N = k) = \binom{k + r - 1}{k} \left(\frac{1}{1+\beta}\right)^r
+              \left(\frac{\beta}{1+\beta}\right)^k
+
+    A Poisson whose mean is gamma-distributed (heterogeneous risks or a common shock).
+    """
+
+    def __init__(self, r: float, beta: float):
+        self.r = chk.positive("NegativeBinomial", "r", r)
+        self.beta = chk.positive("NegativeBinomial", "beta", beta)
+        self.mean = self.r * self.beta
+
+    @classmethod
+    def from_mean_cv(cls, mean: float, cv: float) -> "NegativeBinomial":
+        r""":math:`\beta = \sigma^2/m - 1`, :math:`r = m/\beta`; needs :math:`cv > 1/\sqrt{m}`."""
+        func = "NegativeBinomial.from_mean_cv"
+        mean = chk.positive(func, "mean", mean)
+        cv = chk.positive(func, "cv", cv)
+        var = (cv * mean) ** 2
+        if var <= mean * (1 + 1e-12):
+            raise HealthcoverError(
+                f"{func}: cv = {cv:g} gives variance {var:g} <= mean {mean:g}; a negative binomial needs "
+                f"cv > 1/sqrt(mean) = {1 / math.sqrt(mean):.6g} (use Poisson for cv = 1/sqrt(mean))"
+            )
+        beta = var / mean - 1.0
+        return cls(mean / beta, beta)
+
+    @classmethod
+    def from_mean_dispersion(cls, mean: float, dispersion: float) -> "NegativeBinomial":
+        r"""Variance :math:`= m (1 + \text{dispersion})`, i.e. :math:`\beta` = dispersion."""
+        func = "NegativeBinomial.from_mean_dispersion"
+        mean = chk.positive(func, "mean", mean)
+        beta = chk.positive(func, "dispersion", dispersion)
+        return cls(mean / beta, beta)
+
+    def __repr__(self) -> str:
+        return f"NegativeBinomial(r={self.r:.6g}, beta={self.beta:.6g}; mean={self.mean:.6g}, cv={self.sd / self.mean:.4g})"
+
+    @property
+    def variance(self):
+        return self.r * self.beta * (1.0 + self.beta)
+
+    @property
+    def third_cumulant(self):
+        b = self.beta
+        return self.r * b * (1.0 + b) * (1.0 + 2.0 * b)
+
+    def log_pgf_zm1(self, zm1):
+        # Re(1 - beta (z - 1)) >= 1 for |z| <= 1, so the principal log is the right branch.
+        return -self.r * np.log1p(-self.beta * np.asarray(zm1))
+
+    def panjer_ab(self):
+        a = self.beta / (1.0 + self.beta)
+        return a, (self.r - 1.0) * a
+
+    def pmf(self, k):
+        from scipy import stats
+        return stats.nbinom.pmf(k, self.r, 1.0 / (1.0 + self.beta))
+
+    def sample(self, size, rng):
+        return rng.negative_binomial(self.r, 1.0 / (1.0 + self.beta), size)
+
+    def scaled(self, factor):
+        factor = chk.positive("NegativeBinomial.scaled", "factor", factor)
+        return NegativeBinomial(self.r * factor, self.beta)
