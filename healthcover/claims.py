@@ -322,7 +322,9 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
         scheme has the continuity bonus, ``years_enrolled``.
     persons : columns ``person_id, category``; optional ``years_enrolled`` (consecutive
         contribution years including the benefit year; default 1), ``insured`` (False: the
-        fund pays nothing, e.g. Dazu Art. 19), ``household_id`` (household-pooled limits).
+        fund pays nothing, e.g. Dazu Art. 19), ``eligible_from`` / ``eligible_to`` (dates: claims
+        outside are not paid - waiting periods, lapses, suspensions), ``household_id``
+        (household-pooled limits).
     detail : add ``non_covered``, ``self_paid_special``, ``fund_before_limit``, ``bonus``.
 
     Returns
@@ -391,6 +393,22 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
         if not good.all():
             raise HealthcoverError(f"{table_name} {rows_preview(np.flatnonzero(~good))}: insured must be True or False")
         insured = per_claim(ins.to_numpy(dtype=bool))
+
+    window = [c for c in ("eligible_from", "eligible_to") if c in table.columns]
+    if window:
+        # Waiting periods, lapses and suspensions (Jilin (五)2, Dazu Art. 19, Bazhou Art. 17):
+        # claims dated outside the person's window are not paid.
+        days = _claim_days(claims)
+        inside = np.ones(n, dtype=bool)
+        for col in window:
+            bound = pd.to_datetime(table[col], errors="coerce")
+            bad = np.flatnonzero(bound.isna().to_numpy() & table[col].notna().to_numpy())
+            if bad.size:
+                raise HealthcoverError(f"{table_name} {rows_preview(bad)}: {col} {table[col].iloc[bad[:5]].tolist()} is not a date")
+            b = per_claim(bound.to_numpy().astype("datetime64[D]").astype(np.int64))
+            known = per_claim(bound.notna().to_numpy())
+            inside &= ~known | ((days >= b) if col == "eligible_from" else (days <= b))
+        insured = inside if insured is None else insured & inside
 
     cell = (care.astype(np.int32) * ncat + cat) * nfac + fac
     _check_status(scheme, t, cell, care, cat, fac)
@@ -564,10 +582,8 @@ def _band_pay(x_f: np.ndarray, rates: np.ndarray, uppers: np.ndarray | None) -> 
     return np.floor(pay + 0.5 + 1e-9).astype(np.int64)
 
 
-def _dates(claims: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
-    """Year index and day within the year for each claim (or the given benefit year, with the
-    day counted from the earliest claim, since a benefit year may span two calendar years:
-    Jilin (五)2). Calendar arithmetic runs on a small per-day table, not per claim."""
+def _claim_days(claims: pd.DataFrame) -> np.ndarray:
+    """Claim dates as whole days since 1970-01-01 (validated)."""
     d = claims["date"]
     if not pd.api.types.is_datetime64_any_dtype(d):
         parsed = pd.to_datetime(d, errors="coerce")
@@ -583,7 +599,16 @@ def _dates(claims: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
     if getattr(d.dt, "tz", None) is not None:
         d = d.dt.tz_localize(None)
     raw = d.to_numpy()
-    days = raw.astype("datetime64[D]").astype(np.int64) if raw.dtype != "datetime64[ns]" else raw.view(np.int64) // 86_400_000_000_000
+    if raw.dtype == "datetime64[ns]":
+        return raw.view(np.int64) // 86_400_000_000_000
+    return raw.astype("datetime64[D]").astype(np.int64)
+
+
+def _dates(claims: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
+    """Year index and day within the year for each claim (or the given benefit year, with the
+    day counted from the earliest claim, since a benefit year may span two calendar years:
+    Jilin (五)2). Calendar arithmetic runs on a small per-day table, not per claim."""
+    days = _claim_days(claims)
     lo = int(days.min())
     span = int(days.max()) - lo + 1
     cal = np.arange(lo, lo + span).astype("datetime64[D]")

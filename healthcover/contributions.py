@@ -17,6 +17,8 @@ with floor ``f`` and cap ``c`` as multiples of the average wage :math:`\bar w`; 
 """
 from __future__ import annotations
 
+import functools
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,25 +39,40 @@ COMPONENTS = ["individual", "employer", "subsidy_central", "subsidy_provincial",
 LEVELS = {"central": "subsidy_central", "provincial": "subsidy_provincial", "local": "subsidy_local"}
 
 
-def contributions(scheme: "Scheme", persons: pd.DataFrame) -> pd.DataFrame:
+def contributions(scheme: "Scheme", persons: pd.DataFrame, *, missing: str = "raise") -> pd.DataFrame:
     """Contributions of each person for one year, in input order (see the module docstring).
 
     Returns the columns ``total, individual, employer, subsidy_central, subsidy_provincial,
     subsidy_local, personal_account, pooled_fund`` (zero where not applicable), plus
     ``subsidy_total`` and, where the scheme has them, ``base`` and ``outpatient_account``.
     Money is rounded to the fen; ``total`` is the sum of the rounded parts.
+
+    A value the document leaves blank (e.g. Bazhou's employer rate) raises, naming it and its
+    source, unless an override supplies it; with ``missing="nan"`` the columns that depend on
+    it are NaN instead (and a warning lists them), so the parts the document does fix can still
+    be computed.
     """
+    if missing not in ("raise", "nan"):
+        raise HealthcoverError(f"contributions: missing = {missing!r}; allowed: raise, nan")
+    unstated: list[str] = []
+    get = functools.partial(_per_category, missing=missing, unstated=unstated)
     v.require_columns(persons, ["person_id", "category"], "persons")
     v.unique_ids(persons["person_id"], "persons", "person_id")
     cat = v.codes(persons["category"], scheme.categories, "persons", "category",
                   f"category of {scheme.id}")
     basis = scheme.value("contributions.basis") if scheme.has("contributions.basis") else "flat"
     if basis == "flat":
-        out = _flat(scheme, cat)
+        out = _flat(scheme, cat, get)
     elif basis == "payroll":
-        out = _payroll(scheme, persons, cat)
+        out = _payroll(scheme, persons, cat, get)
     else:
         raise HealthcoverError(f"{scheme.file.name}: contributions.basis = {basis!r}; allowed: flat, payroll")
+    if unstated:
+        warnings.warn(
+            f"{scheme.id}: not stated in the document, so NaN where needed: {allowed(dict.fromkeys(unstated))}; "
+            "supply assumptions with overrides to compute them",
+            stacklevel=3,
+        )
     for c in COLUMNS[1:7]:
         out[c] = _fen(out.get(c, np.zeros(len(cat))))
     subsidies = out["subsidy_central"] + out["subsidy_provincial"] + out["subsidy_local"]
@@ -75,9 +92,12 @@ def _fen(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * np.floor(np.abs(x) * 100 + 0.5) / 100
 
 
-def _per_category(scheme: "Scheme", path: str, cat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(kind code, number) per category of a contribution component; raises on a not-stated
-    cell only if some person falls in it. Kind: 0 number, 1 residual, 2 share of standard."""
+def _per_category(scheme: "Scheme", path: str, cat: np.ndarray, missing: str = "raise",
+                  unstated: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(kind code, number) per category of a contribution component. A not-stated cell that
+    some person falls in raises, or with ``missing="nan"`` gives NaN and is listed in
+    ``unstated``. Kind: 0 number, 1 residual, 2 share of standard."""
+    unstated = [] if unstated is None else unstated
     ncat = len(scheme.categories)
     kind = np.zeros(ncat, dtype=np.int8)
     num = np.zeros(ncat)
@@ -92,26 +112,34 @@ def _per_category(scheme: "Scheme", path: str, cat: np.ndarray) -> tuple[np.ndar
             continue
         if leaf.kind == NOT_STATED and not leaf.overridden:
             if present[i]:
-                raise scheme.not_stated_error(p, key, leaf)
+                if missing == "raise":
+                    raise scheme.not_stated_error(p, key, leaf)
+                unstated.append(f"{path} ({code})")
+                num[i] = np.nan
             continue
-        if leaf.kind == RESIDUAL or leaf.value == RESIDUAL:
+        if leaf.value == RESIDUAL or (leaf.kind == RESIDUAL and not leaf.overridden):
             kind[i] = 1
-        elif leaf.kind == SHARE_OF_TOTAL and not leaf.overridden:
-            kind[i], num[i] = 2, leaf.value
+        elif leaf.kind == SHARE_OF_TOTAL:  # an override of a share is the new share
+            if not 0 <= float(leaf.value) <= 1:
+                raise HealthcoverError(
+                    f"{scheme.file.name}: {path} for category {code} = {leaf.value!r}; "
+                    "allowed: a share of the financing standard between 0 and 1"
+                )
+            kind[i], num[i] = 2, float(leaf.value)
         else:
             num[i] = float(leaf.value)
     return kind[cat], num[cat]
 
 
-def _flat(scheme: "Scheme", cat: np.ndarray) -> dict[str, np.ndarray]:
+def _flat(scheme: "Scheme", cat: np.ndarray, get) -> dict[str, np.ndarray]:
     n = len(cat)
-    _, standard = _per_category(scheme, "contributions.standard", cat)
-    _, pa = _per_category(scheme, "contributions.personal_account", cat)
+    _, standard = get(scheme, "contributions.standard", cat)
+    _, pa = get(scheme, "contributions.personal_account", cat)
     out: dict[str, np.ndarray] = {}
     residual_of = np.full(n, -1)
     known = np.zeros(n)
     for j, comp in enumerate(COMPONENTS):
-        kind, num = _per_category(scheme, f"contributions.{comp}", cat)
+        kind, num = get(scheme, f"contributions.{comp}", cat)
         amount = np.where(kind == 2, num * standard, num)
         both = (kind == 1) & (residual_of >= 0)
         if both.any():
@@ -123,15 +151,24 @@ def _flat(scheme: "Scheme", cat: np.ndarray) -> dict[str, np.ndarray]:
         residual_of = np.where(kind == 1, j, residual_of)
         out[comp] = np.where(kind == 1, 0.0, amount)
         known += out[comp]
-    _, special = _per_category(scheme, "contributions.subsidy_special", cat)
+    _, special = get(scheme, "contributions.subsidy_special", cat)
     if (special != 0).any():
-        level = scheme.value("contributions.subsidy_special_level")
+        leaf = scheme.leaf("contributions.subsidy_special_level")
+        if leaf is not None and not leaf.usable and get.keywords["missing"] == "nan":
+            # The amount is known but not which level pays it: no subsidy column can be filled.
+            get.keywords["unstated"].append("contributions.subsidy_special_level")
+            for comp in LEVELS.values():
+                out[comp] = np.where(special != 0, np.nan, out[comp])
+            level = None
+        else:
+            level = scheme.value("contributions.subsidy_special_level")
+    if (special != 0).any() and level is not None:
         if level not in LEVELS:
             raise HealthcoverError(
                 f"contributions.subsidy_special_level = {level!r}; allowed: {allowed(LEVELS)}"
             )
         out[LEVELS[level]] = out[LEVELS[level]] + special
-        known += special
+    known += special  # the amount is stated even where its paying level is not
     rest = standard + pa - known
     for j, comp in enumerate(COMPONENTS):
         out[comp] = np.where(residual_of == j, rest, out[comp])
@@ -144,31 +181,31 @@ def _flat(scheme: "Scheme", cat: np.ndarray) -> dict[str, np.ndarray]:
         )
     out["personal_account"] = pa
     if scheme.has("contributions.outpatient_account"):
-        out["outpatient_account"] = _per_category(scheme, "contributions.outpatient_account", cat)[1]
+        out["outpatient_account"] = get(scheme, "contributions.outpatient_account", cat)[1]
     return out
 
 
-def _payroll(scheme: "Scheme", persons: pd.DataFrame, cat: np.ndarray) -> dict[str, np.ndarray]:
+def _payroll(scheme: "Scheme", persons: pd.DataFrame, cat: np.ndarray, get) -> dict[str, np.ndarray]:
     v.require_columns(persons, ["wage", "average_wage"], "persons",
                       f"{scheme.id} is payroll-based: give each person's wage and the average wage")
     wage = v.money(persons, "wage", "persons")
     avg = v.money(persons, "average_wage", "persons")
-    k_floor, floor = _per_category(scheme, "contributions.base_floor", cat)
-    k_cap, cap = _per_category(scheme, "contributions.base_cap", cat)
+    k_floor, floor = get(scheme, "contributions.base_floor", cat)
+    k_cap, cap = get(scheme, "contributions.base_cap", cat)
     has_floor = _has_cells(scheme, "contributions.base_floor", cat)
     has_cap = _has_cells(scheme, "contributions.base_cap", cat)
     base = wage.copy()
     base = np.where(has_floor, np.maximum(base, floor * avg), base)
     base = np.where(has_cap, np.minimum(base, cap * avg), base)
     fixed = _has_cells(scheme, "contributions.base_share_of_average_wage", cat)
-    _, share = _per_category(scheme, "contributions.base_share_of_average_wage", cat)
+    _, share = get(scheme, "contributions.base_share_of_average_wage", cat)
     base = np.where(fixed, share * avg, base)
-    _, r_ind = _per_category(scheme, "contributions.rate_individual", cat)
-    _, r_emp = _per_category(scheme, "contributions.rate_employer", cat)
+    _, r_ind = get(scheme, "contributions.rate_individual", cat)
+    _, r_emp = get(scheme, "contributions.rate_employer", cat)
     individual = _fen(r_ind * base)
     employer = _fen(r_emp * base)
-    _, pa_i = _per_category(scheme, "contributions.personal_account_share_individual", cat)
-    _, pa_e = _per_category(scheme, "contributions.personal_account_share_employer", cat)
+    _, pa_i = get(scheme, "contributions.personal_account_share_individual", cat)
+    _, pa_e = get(scheme, "contributions.personal_account_share_employer", cat)
     out = {
         "base": base,
         "individual": individual,
@@ -176,7 +213,7 @@ def _payroll(scheme: "Scheme", persons: pd.DataFrame, cat: np.ndarray) -> dict[s
         "personal_account": pa_i * individual + pa_e * employer,
     }
     for comp in ("subsidy_central", "subsidy_provincial", "subsidy_local"):
-        out[comp] = _per_category(scheme, f"contributions.{comp}", cat)[1]
+        out[comp] = get(scheme, f"contributions.{comp}", cat)[1]
     return out
 
 

@@ -295,3 +295,31 @@ def test_cost_cap_invariants(banded, rows):
     # than the highest band rate times it.
     per = r.fund_paid.groupby([claims.person_id, claims.date.dt.year]).sum()
     assert (per <= 0.7 * 45000 + 1e-6).all()
+
+
+def test_eligibility_window_by_claim_date():
+    """A 3-month waiting period after payment (Jilin (五)2) or a lapse (Dazu Art. 19)."""
+    s = hc.load_scheme("dazu-resident", variant="tier2")
+    persons = pd.DataFrame({"person_id": [1, 2], "category": "adult",
+                            "eligible_from": ["2024-04-01", None], "eligible_to": [None, "2024-02-29"]})
+    claims = pd.DataFrame({"person_id": [1, 1, 2, 2], "date": ["2024-03-31", "2024-04-01", "2024-02-29", "2024-03-01"],
+                           "care": "inpatient", "facility": "county", "cost": 10000.0})
+    r = s.adjudicate(claims, persons)
+    assert r.fund_paid.tolist() == [0, 4900, 4900, 0]
+    assert r.limit_reason.astype(str).tolist() == ["not_insured", "none", "none", "not_insured"]
+    with pytest.raises(hc.HealthcoverError, match=r"persons row 0: eligible_from \['soon'\] is not a date"):
+        s.adjudicate(claims, persons.assign(eligible_from=["soon", None]))
+
+
+def test_contributions_with_a_blank_give_nan_only_where_needed():
+    import warnings
+    s = hc.load_scheme("dazu-resident", variant="tier1")
+    persons = pd.DataFrame({"person_id": [1, 2], "category": ["adult", "rural_wubao"]})
+    with pytest.raises(hc.HealthcoverError, match="subsidy_special_level"):
+        s.contributions(persons)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        c = s.contributions(persons, missing="nan")
+    assert "contributions.subsidy_special_level" in str(caught[0].message)
+    assert c.individual.tolist() == [20, 0]
+    assert c.subsidy_local.isna().tolist() == [False, True] and c.total.isna().tolist() == [False, True]

@@ -371,7 +371,10 @@ def apply_overrides(
                 problems.append(f"override {key!r}: {pname} has no cell there")
             for cell in hit:
                 leaf = p.cells[cell]
-                if _is_num(value) and leaf.value is not None and not _is_num(leaf.value) and leaf.kind != NOT_STATED:
+                # A number may replace a number, a blank, a share (the new share) or a residual
+                # (it becomes an amount); "residual" makes any contribution cell the residual.
+                if _is_num(value) and leaf.value is not None and not _is_num(leaf.value) \
+                        and leaf.kind != NOT_STATED and leaf.value != RESIDUAL:
                     problems.append(f"override {key!r} = {value!r}: expected {type(leaf.value).__name__} like {leaf.value!r}")
                     continue
                 v = _number(value)

@@ -289,11 +289,12 @@ class Scheme:
         return self.domains[axis]
 
     # --- computations --------------------------------------------------------------------
-    def contributions(self, persons: pd.DataFrame) -> pd.DataFrame:
-        """Per person: total, individual, employer, subsidies by level, personal account, pooled fund."""
+    def contributions(self, persons: pd.DataFrame, **kwargs) -> pd.DataFrame:
+        """Per person: total, individual, employer, subsidies by level, personal account, pooled fund
+        (see :func:`healthcover.contributions.contributions`)."""
         from healthcover.contributions import contributions
 
-        return contributions(self, persons)
+        return contributions(self, persons, **kwargs)
 
     def adjudicate(self, claims: pd.DataFrame, persons: pd.DataFrame | None = None, **kwargs) -> pd.DataFrame:
         """Per claim: eligible cost, deductible, rate, fund paid, out of pocket, limit reason."""
