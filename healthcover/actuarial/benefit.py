@@ -400,7 +400,7 @@ class Payment:
 
         Returns ``(y, w)``: Gauss-Legendre nodes on every piece where :math:`g` rises
         (weights = probability) and atoms where :math:`g` is flat; the mass the quadrature
-        cuts off in far tails is kept as an atom at the last node, so :math:`\sum w = 1`.
+        cuts off in far tails sits at the cut points, so :math:`\sum w = 1`.
         """
         sev = self.severity
         x_lo, x_hi, y_lo, s = self.benefit.pieces()
@@ -417,10 +417,6 @@ class Payment:
                 y = y0 + si * (x - a)
                 ys.append(y)
                 ws.append(w)
-                rest = mass - w.sum()
-                if rest != 0.0:  # mass cut off in a far tail (< eps): an atom at the last node
-                    ys.append(y[-1:])
-                    ws.append(np.array([rest]))
             else:
                 ys.append(np.array([y0 + si * (min(b, sev.ppf(0.5)) - a)]))
                 ws.append(np.array([mass]))

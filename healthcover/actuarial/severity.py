@@ -152,8 +152,8 @@ class Severity:
         Composite 16-point Gauss-Legendre in :math:`t = \ln x` on panels of about one scale
         of the log-density; a panel is split further (into equal lengths in x) so that
         :math:`e^{i\omega x}` turns through at most 12 radians on each piece. The range is cut
-        where the mass left outside is below ``eps``; the weights then sum to slightly less
-        than :math:`F(hi) - F(lo)`.
+        where the mass left outside is below ``eps``; that mass is kept as two end nodes (at
+        the cut points), so the weights sum to :math:`F(hi) - F(lo)`.
         """
         s_lo, s_hi = self.support
         lo = max(lo, s_lo)
@@ -187,7 +187,10 @@ class Severity:
         t = (mid[:, None] + half[:, None] * _GL_X[None, :]).ravel()
         x = np.exp(t)
         w = (half[:, None] * _GL_W[None, :]).ravel() * np.exp(t + self.logpdf(x))
-        return x, w
+        # mass cut off below a and above b, as nodes at the cut points
+        cut_lo = float(self.partial_moment(0, lo, a)) if a > lo else 0.0
+        cut_hi = float(self.partial_moment(0, b, hi)) if hi > b else 0.0
+        return np.concatenate([[a], x, [b]]), np.concatenate([[cut_lo], w, [cut_hi]])
 
 
 # =========================================================================================
