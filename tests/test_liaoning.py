@@ -5,43 +5,21 @@ checks the approximate targets, the blanks a user must fill, the readings and th
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 import healthcover as hc
 from healthcover import employee
 
 ROOT = Path(__file__).resolve().parents[1]
 FILE = ROOT / "data" / "schemes" / "liaoning-employee-1999.yaml"
-SEEDS = ROOT.parent / "shared" / "seeds"
 SID = "liaoning-employee-1999"
 
 
-def _quotes(node, path=""):
-    if isinstance(node, dict):
-        if node.get("quote") and "doc" in node:
-            yield path, node
-        for k, v in node.items():
-            yield from _quotes(v, f"{path}.{k}")
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _quotes(v, f"{path}[{i}]")
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed documents are not beside the repository")
-def test_every_quote_is_verbatim_on_its_lines():
-    lines = next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8").split("\n")
-    found = list(_quotes(yaml.safe_load(FILE.read_text(encoding="utf-8"))))
-    assert len(found) > 30
-    for path, src in found:
-        nums = [int(n) for n in re.findall(r"L(\d+)", src.get("lines") or "")]
-        at = [i + 1 for i, line in enumerate(lines) if src["quote"] in line]
-        assert at, f"{path}: quote not in seed 000: {src['quote']}"
-        assert any(min(nums) <= a <= max(nums) for a in at), f"{path}: quote on {at}, cited {src['lines']}"
 
 
 def _persons(**cols):

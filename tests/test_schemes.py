@@ -1,6 +1,9 @@
 """Scheme files: every bundled file loads, cites its sources, and malformed files are named."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -126,3 +129,43 @@ def test_not_stated_use_names_parameter_and_source():
 def test_unknown_reading_option():
     with pytest.raises(hc.HealthcoverError, match=r"override 'readings.enrolment_bonus' = 'R9': allowed: R1, R2, R3"):
         hc.load_scheme("dazu-resident", overrides={"readings.enrolment_bonus": "R9"})
+
+
+# --- every quote is the document's own words, on the lines cited ---------------------------
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def _quotes(node, path=""):
+    """(field path, source) for every source mapping with a quote, anywhere in a file."""
+    if isinstance(node, dict):
+        if node.get("quote") and "doc" in node:
+            yield path, node
+        for k, v in node.items():
+            yield from _quotes(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _quotes(v, f"{path}[{i}]")
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed documents (../shared/seeds) are not beside the repository")
+@pytest.mark.parametrize("scheme_id", hc.list_schemes())
+def test_every_quote_is_verbatim_on_its_lines(scheme_id):
+    raw = yaml.safe_load(list_scheme_files()[scheme_id].read_text(encoding="utf-8"))
+    found = list(_quotes(raw))
+    assert found, "a scheme file quotes its document"
+    problems = []
+    for path, src in found:
+        seed = next(SEEDS.glob(f"{src['doc']}_*.txt"), None)
+        if seed is None:
+            problems.append(f"{path}: no seed document {src['doc']!r}")
+            continue
+        lines = seed.read_text(encoding="utf-8").split("\n")
+        at = [i + 1 for i, line in enumerate(lines) if src["quote"] in line]
+        if not at:
+            problems.append(f"{path}: quote not on any line of seed {src['doc']}: {src['quote']}")
+            continue
+        cited = [int(x) for x in re.findall(r"L(\d+)", src.get("lines") or "")]
+        if cited and not any(min(cited) <= a <= max(cited) for a in at):
+            problems.append(f"{path}: quote is on line(s) {at}, cited {src['lines']}")
+    assert not problems, "\n".join(problems)

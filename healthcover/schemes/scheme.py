@@ -14,7 +14,7 @@ from healthcover.schemes.load import (
     list_scheme_files,
     read_scheme_file,
 )
-from healthcover.schemes.model import NOT_STATED, Leaf, Parameter, SchemeMeta
+from healthcover.schemes.model import Leaf, Parameter, SchemeMeta
 
 
 def list_schemes() -> list[str]:
