@@ -1,0 +1,562 @@
+r"""Secondary payers: what a second payer pays of what the basic scheme leaves.
+
+A secondary payer (the veterans' medical subsidy of seed 003 §3, medical assistance,
+supplementary insurance) is a scheme file of ``kind: secondary`` whose benefit rules apply to a
+*base* left by the basic scheme. For claim :math:`i` with cost :math:`c_i`, covered cost
+:math:`v_i` and basic fund payment :math:`f_i`:
+
+.. math::
+
+    b_i &= c_i - f_i \quad\text{(remainder: all the basic scheme leaves; veterans Art. 8, D-11 (a))} \\
+    b_i &= \max(v_i - f_i, 0) \quad\text{(covered remainder: within the basic catalogue; Art. 5, D-11 (b))} \\
+    s_i &= \text{adjudicate}_{\text{secondary}}(\text{cost} = c_i - f_i,\ \text{covered cost} = b_i) \\
+    o_i &= c_i - f_i - s_i
+
+so the secondary scheme's own deductibles, rates and annual limits (in date order, per person and
+year) apply to the base, through the same claims engine. Invariants, to the fen:
+:math:`f_i + s_i + o_i = c_i` and :math:`0 \le s_i \le c_i - f_i`.
+
+Two rules of the veterans' subsidy sit outside the engine and are kept here:
+
+* the outpatient lump sum (Art. 8): each year at least 10% of the person's annual pension
+  (``pension_annual``, D-12), drawn on by outpatient claims in date order, never topped up,
+  the unused rest carried forward. With cumulative outpatient demand :math:`C` and cumulative
+  credits :math:`A` (one per year from the first year of the claims), the amount paid so far is
+  :math:`P = C - \max(0, \max_{s \le t}(C_s - A_s))`;
+* several identities (Art. 21): one benefit, the highest. Each identity's rules are applied to
+  all of the person's claims and the identity that pays the most in total is kept.
+
+Also here: the medical-assistance approval routing and the migrant workers' assistance fund of
+Xiangzhou (seed 003 §5), and the Red Army funding of the veterans' measures (Art. 9).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from healthcover import _validate as v
+from healthcover.claims import REASONS as ENGINE_REASONS
+from healthcover.errors import HealthcoverError, allowed, rows_preview
+from healthcover.schemes.scheme import Scheme, load_scheme
+
+__all__ = [
+    "REASONS",
+    "Composed",
+    "assistance_route",
+    "compose",
+    "migrant_assistance_fund",
+    "outpatient_allowance",
+    "red_army_funding",
+]
+
+#: Why the secondary payer paid less than its rate would give, per claim.
+REASONS = list(ENGINE_REASONS) + ["not_eligible", "excluded", "allowance_limit"]
+_NOT_ELIGIBLE, _EXCLUDED, _ALLOWANCE = (REASONS.index(r) for r in ("not_eligible", "excluded", "allowance_limit"))
+BASES = ("remainder", "covered_remainder")
+ALLOWANCE_CARE = "outpatient"
+
+
+def _load(s: Scheme | str, name: str) -> Scheme:
+    if isinstance(s, Scheme):
+        return s
+    if isinstance(s, str) or hasattr(s, "__fspath__"):
+        return load_scheme(s)
+    raise HealthcoverError(f"compose: {name} must be a Scheme or a scheme id; received {type(s).__name__}")
+
+
+def compose(
+    basic: Scheme | str,
+    secondary: Scheme | str,
+    *,
+    category_column: str = "secondary_category",
+    identities_column: str = "secondary_identities",
+    care_map: Mapping[str, str | None] | None = None,
+) -> Composed:
+    """A basic scheme followed by a secondary payer, adjudicated together.
+
+    Parameters
+    ----------
+    basic : the basic scheme (e.g. ``load_scheme("dazu-resident", variant="tier2")``).
+    secondary : a scheme of ``kind: secondary`` (e.g. ``"veterans-medical-subsidy"``).
+    category_column : column of ``persons`` (or of ``claims`` without persons) with the person's
+        category in the secondary scheme; missing or empty: the secondary payer pays nothing.
+    identities_column : optional column with further categories of people with several
+        identities, separated by ``;`` or ``,`` (or a list); one benefit, the highest (Art. 21).
+    care_map : basic care type -> secondary care type (``None``: the secondary pays nothing for
+        it). By default a care type maps to the secondary care type of the same name, or to the
+        one its name ends with (``special_outpatient`` -> ``outpatient``).
+
+    Examples
+    --------
+    >>> import pandas as pd, healthcover as hc
+    >>> from healthcover.secondary import compose
+    >>> both = compose(hc.load_scheme("dazu-resident", variant="tier2"), "veterans-medical-subsidy")
+    >>> persons = pd.DataFrame({"person_id": [1], "category": ["adult"],
+    ...                         "secondary_category": ["martyr_survivor"]})
+    >>> claims = pd.DataFrame({"person_id": [1], "date": ["2024-03-01"], "care": ["inpatient"],
+    ...                        "facility": ["county"], "cost": [10000.0]})
+    >>> both.adjudicate(claims, persons)[["fund_paid", "secondary_paid", "oop"]].iloc[0].tolist()
+    [4900.0, 4080.0, 1020.0]
+    """
+    basic = _load(basic, "basic")
+    secondary = _load(secondary, "secondary")
+    if secondary.meta.kind != "secondary":
+        raise HealthcoverError(
+            f"compose: secondary scheme {secondary.id} has kind {secondary.meta.kind!r}; allowed: secondary"
+        )
+    mapping: dict[str, str | None] = {}
+    for care in basic.care_types:
+        if care in secondary.care_types:
+            mapping[care] = care
+        else:
+            ends = [c for c in secondary.care_types if care.endswith("_" + c)]
+            if len(ends) == 1:
+                mapping[care] = ends[0]
+    if care_map:
+        for k, val in care_map.items():
+            if k not in basic.care_types:
+                raise HealthcoverError(
+                    f"compose: care_map key {k!r} is not a care type of {basic.id}; allowed: {allowed(basic.care_types)}"
+                )
+            if val is not None and val not in secondary.care_types:
+                raise HealthcoverError(
+                    f"compose: care_map[{k!r}] = {val!r} is not a care type of {secondary.id}; "
+                    f"allowed: {allowed(secondary.care_types)} or None"
+                )
+            mapping[k] = val
+        explicit = set(care_map)
+    else:
+        explicit = set()
+    return Composed(basic, secondary, category_column, identities_column, mapping, explicit)
+
+
+@dataclass
+class Composed:
+    """A basic scheme and a secondary payer; see :func:`compose`."""
+
+    basic: Scheme
+    secondary: Scheme
+    category_column: str = "secondary_category"
+    identities_column: str = "secondary_identities"
+    care_map: dict = field(default_factory=dict)
+    _explicit: set = field(default_factory=set, repr=False)
+
+    def __repr__(self) -> str:
+        return f"<Composed {self.basic!r} then {self.secondary!r}>"
+
+    # --- per-category settings of the secondary scheme ---------------------------------
+    def _per_category(self, path: str, default: Any) -> list[Any]:
+        s = self.secondary
+        if not s.has(path):
+            return [default] * len(s.categories)
+        out = []
+        for c in s.categories:
+            leaf = s.leaf(path, category=c)
+            if leaf is None:
+                out.append(None)
+            elif not leaf.usable:
+                raise s.not_stated_error(s.param(path), s.cell_key(s.param(path), {"category": c}), leaf)
+            else:
+                out.append(leaf.value)
+        return out
+
+    def adjudicate(self, claims: pd.DataFrame, persons: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Basic scheme, then the secondary payer on what it leaves, per claim in input order.
+
+        Returns the basic scheme's columns (``eligible_cost, deductible, rate, fund_paid,
+        limit_reason``) with its out of pocket as ``basic_oop``, then ``secondary_category``
+        (the identity applied), ``secondary_base``, ``secondary_paid``, ``secondary_reason``
+        (see :data:`REASONS`) and the final ``oop``. ``fund_paid + secondary_paid + oop == cost``.
+
+        ``persons`` (or ``claims`` without persons) carries the secondary category column; an
+        optional claims column ``secondary_excluded`` (True: e.g. veterans Art. 24, care abroad,
+        self-harm, a liable third party) stops the secondary payment; ``pension_annual`` gives the
+        annual pension or subsidy standard for an outpatient lump sum.
+        """
+        basic = self.basic.adjudicate(claims, persons)
+        n = len(claims)
+        cost_f = _fen(v.money(claims, "cost", "claims"))
+        fund_f = _fen(basic["fund_paid"].to_numpy())
+        remainder = cost_f - fund_f
+        covered = v.money(claims, "covered_cost", "claims", required=False)
+        covered_rem = np.maximum((cost_f if covered is None else _fen(covered)) - fund_f, 0)
+        covered_rem = np.minimum(covered_rem, remainder)
+
+        table, table_name = (persons, "persons") if persons is not None else (claims, "claims")
+        v.require_columns(table, [self.category_column], table_name,
+                          f"the secondary payer {self.secondary.id} needs each person's category in it "
+                          f"(empty for people it does not cover)")
+        slots = self._identities(table, table_name)  # (rows of table, K) codes, -1 none
+        if persons is not None:
+            prow = pd.Index(persons["person_id"]).get_indexer(claims["person_id"])
+            person_code = prow
+        else:
+            prow = np.arange(n)
+            person_code = pd.factorize(claims["person_id"])[0]
+        slot_claims = slots[prow]  # (n, K)
+
+        care_codes = claims["care"].astype(str).to_numpy()
+        mapped = pd.Series(care_codes).map(self.care_map).to_numpy(dtype=object)
+        unmapped = pd.isna(mapped) & ~np.isin(care_codes, list(self._explicit))
+        has_identity = (slot_claims >= 0).any(axis=1)
+        bad = np.flatnonzero(unmapped & has_identity)
+        if bad.size:
+            missing = list(dict.fromkeys(care_codes[bad]))
+            raise HealthcoverError(
+                f"claims {rows_preview(bad)}: care {allowed(repr(m) for m in missing)} of {self.basic.id} has no "
+                f"counterpart in {self.secondary.id} (care types: {allowed(self.secondary.care_types)}); pass "
+                f"care_map={{{missing[0]!r}: ...}} to compose (None: the secondary payer pays nothing for it)"
+            )
+        care_ok = ~pd.isna(mapped)
+
+        excluded = np.zeros(n, dtype=bool)
+        if "secondary_excluded" in claims.columns:
+            ex = claims["secondary_excluded"]
+            good = ex.isin([True, False]).to_numpy() & ex.notna().to_numpy()
+            if not good.all():
+                raise HealthcoverError(
+                    f"claims {rows_preview(np.flatnonzero(~good))}: secondary_excluded must be True or False"
+                )
+            excluded = ex.to_numpy(dtype=bool)
+        basic_reason = basic["limit_reason"].astype(str).to_numpy()
+        requires_insured = bool(self.secondary.value("parameters.requires_insured")) if self.secondary.has(
+            "parameters.requires_insured") else False
+        not_insured = (basic_reason == "not_insured") if requires_insured else np.zeros(n, dtype=bool)
+
+        kinds = self._per_category("parameters.requires_basic_kind", "any")
+        kind_ok = np.array([k in ("any", None, self.basic.meta.kind) for k in kinds], dtype=bool)
+        bases = self._per_category("parameters.base", "remainder")
+        for c, b in zip(self.secondary.categories, bases):
+            if b not in BASES and b is not None:
+                raise HealthcoverError(
+                    f"{self.secondary.file.name}: parameters.base for category {c} = {b!r}; allowed: {allowed(BASES)}"
+                )
+        base_is_covered = np.array([b == "covered_remainder" for b in bases], dtype=bool)
+
+        K = slot_claims.shape[1]
+        paid = np.zeros((K, n), dtype=np.int64)
+        reason = np.full((K, n), _NOT_ELIGIBLE, dtype=np.int8)
+        base = np.zeros((K, n), dtype=np.int64)
+        for k in range(K):
+            cat = slot_claims[:, k]
+            has = cat >= 0
+            safe = np.where(has, cat, 0)
+            elig = has & care_ok & kind_ok[safe] & ~excluded & ~not_insured
+            base[k] = np.where(has, np.where(base_is_covered[safe], covered_rem, remainder), 0)
+            reason[k] = np.where(has & excluded, _EXCLUDED, _NOT_ELIGIBLE)
+            idx = np.flatnonzero(elig)
+            if not idx.size:
+                continue
+            p, r = self._secondary_pass(claims, idx, cat[idx], mapped[idx], remainder[idx], base[k, idx], table, prow)
+            paid[k, idx] = p
+            reason[k, idx] = r
+
+        # One benefit, the highest (Art. 21): the identity paying most over the person's claims.
+        if K > 1:
+            owners = int(person_code.max()) + 1 if n else 0
+            totals = np.stack([np.bincount(person_code, weights=paid[k], minlength=owners) for k in range(K)])
+            best = np.argmax(totals, axis=0)[person_code] if n else np.zeros(0, dtype=np.int64)
+        else:
+            best = np.zeros(n, dtype=np.int64)
+        rows = np.arange(n)
+        sec_paid = paid[best, rows]
+        sec_reason = reason[best, rows]
+        sec_base = base[best, rows]
+        chosen = slot_claims[rows, best] if n else np.zeros(0, dtype=np.int64)
+        final = remainder - sec_paid
+        assert (sec_paid >= 0).all() and (final >= 0).all()
+
+        out = basic.rename(columns={"oop": "basic_oop"})
+        cats = np.array(self.secondary.categories + [None], dtype=object)
+        out["secondary_category"] = cats[np.where(chosen >= 0, chosen, len(cats) - 1)]
+        out["secondary_base"] = sec_base / 100.0
+        out["secondary_paid"] = sec_paid / 100.0
+        out["secondary_reason"] = pd.Categorical.from_codes(sec_reason, REASONS)
+        out["oop"] = final / 100.0
+        return out
+
+    def _identities(self, table: pd.DataFrame, table_name: str) -> np.ndarray:
+        """(rows, K) integer codes of each row's secondary categories, primary first; -1 none."""
+        cats = self.secondary.categories
+        cols = [self.category_column] + ([self.identities_column] if self.identities_column in table.columns else [])
+        positional = table[cols].reset_index(drop=True)
+        long = []
+        for j, col in enumerate(cols):
+            s = positional[col]
+            if s.dtype == object:  # lists of codes become "a;b" (persons tables are small)
+                s = s.map(lambda x: ";".join(map(str, x)) if isinstance(x, (list, tuple, set)) else x)
+            e = s.astype("string").str.split(r"[;,]", regex=True).explode()
+            e = e.astype("string").str.strip()
+            e = e[e.notna() & (e != "")]
+            long.append(pd.DataFrame({"pos": e.index.to_numpy(dtype=np.int64), "order": j,
+                                      "code": e.to_numpy(dtype=object)}))
+        df = pd.concat(long, ignore_index=True)
+        df = df.drop_duplicates(["pos", "code"])
+        code = pd.Index(cats).get_indexer(df["code"].astype(str))
+        bad = np.flatnonzero(code < 0)
+        if bad.size:
+            rows = np.sort(df["pos"].to_numpy()[bad])
+            values = list(dict.fromkeys(df["code"].to_numpy()[bad][:5]))
+            column = self.category_column if (df["order"].to_numpy()[bad] == 0).all() else self.identities_column
+            raise HealthcoverError(
+                f"{table_name} {rows_preview(rows)}: {column} {allowed(repr(x) for x in values)} is not a "
+                f"category of {self.secondary.id}; allowed: {allowed(cats)}"
+            )
+        df["code_i"] = code
+        df = df.sort_values(["pos", "order"], kind="stable")
+        slot = df.groupby("pos").cumcount().to_numpy()
+        K = int(slot.max()) + 1 if len(df) else 1
+        out = np.full((len(table), K), -1, dtype=np.int64)
+        out[df["pos"].to_numpy(), slot] = df["code_i"].to_numpy()
+        return out
+
+    def _secondary_pass(self, claims, idx, cat, care, remainder, base, table, prow):
+        """The secondary scheme's engine on the selected claims; returns (paid fen, reason code)."""
+        s = self.secondary
+        cat_codes = np.array(s.categories, dtype=object)[cat]
+        # A blank the document leaves (e.g. the grades 1-6 rate) raises naming the original rows.
+        pairs = pd.DataFrame({"care": care, "cat": cat_codes}).drop_duplicates()
+        for care_code, c in pairs.itertuples(index=False):
+            path = f"benefits.{care_code}.rate"
+            if s.has(path):
+                p = s.param(path)
+                key = s.cell_key(p, {"category": c, **({"facility": s.facilities[0]} if s.facilities and "facility" in p.by else {})})
+                leaf = p.cells.get(key)
+                if leaf is not None and not leaf.usable:
+                    hit = idx[(care == care_code) & (cat_codes == c)]
+                    raise HealthcoverError(f"claims {rows_preview(hit)} need it (secondary payer): {s.not_stated_error(p, key, leaf)}")
+        sec = pd.DataFrame({
+            "person_id": claims["person_id"].to_numpy()[idx],
+            "date": claims["date"].to_numpy()[idx],
+            "care": care,
+            "facility": claims["facility"].to_numpy()[idx] if s.facilities else "",
+            "cost": remainder / 100.0,
+            "covered_cost": base / 100.0,
+            "category": cat_codes,
+        })
+        if "benefit_year" in claims.columns:
+            sec["benefit_year"] = claims["benefit_year"].to_numpy()[idx]
+        try:
+            r = s.adjudicate(sec)
+        except HealthcoverError as exc:
+            raise HealthcoverError(
+                f"secondary payer {s.id} (its claims are the rows {rows_preview(idx)} of the input): {exc}"
+            ) from None
+        paid = _fen(r["fund_paid"].to_numpy())
+        reason = r["limit_reason"].cat.codes.to_numpy().astype(np.int8)
+        shares = self._per_category("parameters.outpatient_allowance_share", None)
+        if ALLOWANCE_CARE in s.care_types and any(x is not None for x in shares):
+            paid, capped = self._allowance(claims, idx, cat, care, paid, table, prow, shares)
+            reason = np.where(capped, _ALLOWANCE, reason).astype(np.int8)
+        return paid, reason
+
+    def _allowance(self, claims, idx, cat, care, paid, table, prow, shares):
+        """Outpatient lump sum per person and year, drawn in date order, carried forward (Art. 8)."""
+        s = self.secondary
+        has_share = np.array([x is not None for x in shares], dtype=bool)
+        share = np.array([float(x) if x is not None else 0.0 for x in shares])
+        m = (care == ALLOWANCE_CARE) & has_share[cat]
+        if not m.any():
+            return paid, np.zeros(len(idx), dtype=bool)
+        table_name = "persons" if table is not claims else "claims"
+        v.require_columns(
+            table, ["pension_annual"], table_name,
+            f"the outpatient lump sum of {s.id} is a share of each person's pension or subsidy standard: "
+            "give the annual amount (DIGEST D-12: 12 x a monthly pension)",
+        )
+        pension = v.money(table, "pension_annual", table_name)[prow[idx[m]]]
+        credit = np.floor(share[cat[m]] * pension * 100 + 0.5).astype(np.int64)
+        carry = bool(s.value("parameters.outpatient_allowance_carry_forward")) if s.has(
+            "parameters.outpatient_allowance_carry_forward") else False
+        dates = pd.to_datetime(pd.Series(claims["date"].to_numpy()[idx]))
+        if "benefit_year" in claims.columns:
+            year_all = v.count_column(claims, "benefit_year", "claims")
+            year = year_all[idx]
+            y0 = int(year_all.min())
+        else:
+            year = dates.dt.year.to_numpy()
+            y0 = int(pd.to_datetime(claims["date"]).dt.year.min())
+        person = pd.factorize(claims["person_id"].to_numpy()[idx])[0]
+        sub = np.flatnonzero(m)
+        order = np.lexsort((sub, dates.to_numpy()[sub], year[sub], person[sub]))
+        o = sub[order]
+        group = person[o] if carry else person[o] * 10_000 + (year[o] - y0)
+        demand = pd.Series(paid[o])
+        cum = demand.groupby(group).cumsum().to_numpy()
+        credits = credit[order] * ((year[o] - y0 + 1) if carry else 1)
+        lost = np.maximum(pd.Series(cum - credits).groupby(group).cummax().to_numpy(), 0)
+        total = cum - lost
+        prev = pd.Series(total).groupby(group).shift(1, fill_value=0).to_numpy()
+        new = total - prev
+        out = paid.copy()
+        out[o] = new
+        capped = np.zeros(len(idx), dtype=bool)
+        capped[o] = new < paid[o]
+        return out, capped
+
+
+def _fen(x: np.ndarray) -> np.ndarray:
+    return np.floor(np.asarray(x, dtype=np.float64) * 100 + 0.5).astype(np.int64)
+
+
+# --- the veterans' measures (seed 003 §3) ------------------------------------------------------
+
+
+def _per_person(scheme: Scheme, path: str, persons: pd.DataFrame, column: str, hint: str) -> pd.Series:
+    v.require_columns(persons, ["person_id", "category"], "persons")
+    cat = v.codes(persons["category"], scheme.categories, "persons", "category", f"category of {scheme.id}")
+    share = np.zeros(len(scheme.categories))
+    has = np.zeros(len(scheme.categories), dtype=bool)
+    for i, c in enumerate(scheme.categories):
+        leaf = scheme.leaf(path, category=c)
+        if leaf is not None:
+            share[i] = float(scheme.value(path, category=c))
+            has[i] = True
+    out = np.zeros(len(persons))
+    if has[cat].any():
+        v.require_columns(persons, [column], "persons", hint)
+        amount = v.money(persons, column, "persons")
+        out = np.where(has[cat], np.floor(share[cat] * amount * 100 + 0.5) / 100, 0.0)
+    return pd.Series(out, index=persons.index)
+
+
+def outpatient_allowance(persons: pd.DataFrame, scheme: Scheme | str = "veterans-medical-subsidy") -> pd.Series:
+    r"""Annual outpatient lump sum per person (veterans Art. 8): share x annual pension standard.
+
+    .. math:: a = s \times \text{pension\_annual}, \quad s \ge 10\%
+
+    Source: seed 003 §3 Art. 8 (L127), 「按不低于其抚恤补助标准的10%补助,包干使用,超支不补,
+    结余转下年度使用」. ``pension_annual`` is the annual amount (D-12: a monthly pension of 500
+    gives 600 a year, not 50). Persons in categories without the lump sum get 0.
+    """
+    scheme = _load(scheme, "scheme")
+    return _per_person(scheme, "parameters.outpatient_allowance_share", persons, "pension_annual",
+                       "the lump sum is a share of the annual pension or subsidy standard (D-12)")
+
+
+def red_army_funding(persons: pd.DataFrame, scheme: Scheme | str = "veterans-medical-subsidy") -> pd.Series:
+    r"""Provincial funding per person of the Art. 9 groups: 8% of last year's provincial average wage.
+
+    .. math:: F = 0.08 \times \bar w_{t-1}
+
+    Source: seed 003 §3 Art. 9 (L129), 「人均按上年度全省社会平均工资8%标准筹集,由省财政预算
+    安排,按年划拨」. ``average_wage`` is the previous year's provincial average wage; other
+    categories get 0.
+    """
+    scheme = _load(scheme, "scheme")
+    return _per_person(scheme, "fund.red_army_funding_share", persons, "average_wage",
+                       "the funding is a share of the previous year's provincial average wage")
+
+
+# --- Xiangzhou medical assistance (seed 003 §5) --------------------------------------------------
+
+
+_ROUTES = {
+    "not_stated": ("not stated", "not stated"),
+    "district": ("区民政局 district civil affairs bureau", "区城乡医疗救助领导小组 district leading group"),
+    "city": ("区城乡医疗救助领导小组 district leading group (preliminary)", "市城乡医疗救助领导小组 city leading group"),
+}
+
+
+def assistance_route(
+    amounts: Sequence[float] | np.ndarray | pd.Series,
+    scheme: Scheme | str = "xiangzhou-resident",
+    *,
+    group_threshold: str | Sequence[str] | None = None,
+) -> pd.DataFrame:
+    r"""Who reviews and approves a case of medical assistance, by its annual cumulative amount.
+
+    Xiangzhou (seed 003 §5, 三(三)2, L279): from 15,000 (inclusive) the district civil affairs
+    bureau reviews and the district leading group approves; above 20,000 or from 30,000
+    "depending on the target group" the district group reviews first and the city group decides.
+
+    .. math::
+
+        \text{route}(x) = \begin{cases}
+            \text{city} & x > 20000 \ (\text{lower}) \ \text{or}\ x \ge 30000 \ (\text{upper}) \\
+            \text{district} & x \ge 15000 \\
+            \text{not stated} & x < 15000
+        \end{cases}
+
+    Which group has which threshold is not stated (D-13): give ``group_threshold`` ("lower" or
+    "upper", one for all or one per case) or load the scheme with the reading
+    ``readings.city_threshold_group``. It is needed only for amounts strictly between 20,000
+    and 30,000, where the two thresholds disagree; other amounts route the same under both.
+    Who approves below 15,000 is not stated either; such cases are labelled so.
+    """
+    scheme = _load(scheme, "scheme")
+    x = pd.to_numeric(pd.Series(amounts), errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(x) | (x < 0))
+    if bad.size:
+        raise HealthcoverError(
+            f"assistance_route: amounts {rows_preview(bad)} = {list(np.asarray(amounts, dtype=object)[bad[:5]])} "
+            "not allowed; allowed: an annual assistance amount in yuan >= 0"
+        )
+    a = scheme.param("parameters.assistance.district_threshold")
+    district = float(scheme.value("parameters.assistance.district_threshold"))
+    lower = float(scheme.value("parameters.assistance.city_threshold_lower"))
+    upper = float(scheme.value("parameters.assistance.city_threshold_upper"))
+    n = len(x)
+    ambiguous = (x > lower) & (x < upper)
+    if group_threshold is None:
+        leaf = scheme.leaf("parameters.assistance.city_threshold_group")
+        if leaf is not None and leaf.usable:
+            g = np.full(n, leaf.value, dtype=object)
+        else:
+            g = np.full(n, None, dtype=object)
+            if ambiguous.any():
+                p = scheme.param("parameters.assistance.city_threshold_group")
+                err = scheme.not_stated_error(p, (), leaf)
+                raise HealthcoverError(
+                    f"assistance_route: amounts {rows_preview(np.flatnonzero(ambiguous))} lie between "
+                    f"{lower:,.0f} and {upper:,.0f}, where the route depends on the target group: {err}; "
+                    "or pass group_threshold='lower' or 'upper' (per case: a list)"
+                )
+    else:
+        g = np.asarray([group_threshold] * n if isinstance(group_threshold, str) else list(group_threshold), dtype=object)
+        if len(g) != n:
+            raise HealthcoverError(
+                f"assistance_route: group_threshold has {len(g)} values for {n} amounts; give one, or one per case"
+            )
+        wrong = np.flatnonzero(~np.isin(g.astype(str), ["lower", "upper"]))
+        if wrong.size:
+            raise HealthcoverError(
+                f"assistance_route: group_threshold {rows_preview(wrong)} = {g[wrong[0]]!r}; allowed: lower, upper"
+            )
+    city = np.where(g == "upper", x >= upper, x > lower)
+    city = np.where(pd.isna(g), x >= upper, city)  # only unambiguous amounts reach here without g
+    route = np.where(city, "city", np.where(x >= district, "district", "not_stated"))
+    reviewer = np.array([_ROUTES[r][0] for r in ("not_stated", "district", "city")], dtype=object)
+    approver = np.array([_ROUTES[r][1] for r in ("not_stated", "district", "city")], dtype=object)
+    code = np.select([route == "district", route == "city"], [1, 2], 0)
+    return pd.DataFrame({
+        "amount": x,
+        "group_threshold": g,
+        "route": route,
+        "reviewer": reviewer[code],
+        "approver": approver[code],
+        "citation": a.source.cite(),
+    }, index=amounts.index if isinstance(amounts, pd.Series) else None)
+
+
+def migrant_assistance_fund(migrants, scheme: Scheme | str = "xiangzhou-resident"):
+    r"""Migrant workers' medical-assistance fund a year: 20 yuan per insured migrant worker.
+
+    .. math:: M = 20 \times N_{\text{migrants insured}}
+
+    Source: seed 003 §5, 三(三)3 (L281), 「财政按参加重大疾病医疗保险或城镇职工(城乡居民)基本
+    医疗保险的外来工人数以每人每年20元的标准划拨外来工医疗救助金」. ``migrants`` is a count (or
+    an array of counts) of migrant workers in the major-disease or basic schemes.
+    """
+    scheme = _load(scheme, "scheme")
+    n = np.asarray(migrants, dtype=float)
+    if not np.isfinite(n).all() or (n < 0).any() or (n != np.floor(n)).any():
+        raise HealthcoverError(
+            f"migrant_assistance_fund: migrants = {migrants!r}; allowed: a whole number of people >= 0"
+        )
+    out = n * float(scheme.value("parameters.assistance.migrant_fund_per_head"))
+    return float(out) if out.ndim == 0 else out
