@@ -27,16 +27,17 @@ them simply has no such rule; an override of the guideline (e.g. a stricter floo
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from healthcover.errors import HealthcoverError, allowed
-from healthcover.schemes.model import AT_LEAST, AT_MOST, NOT_STATED
+from healthcover.schemes.model import AT_LEAST, AT_MOST
 from healthcover.schemes.scheme import Scheme, load_scheme
 
-__all__ = ["check_design", "RULES"]
+__all__ = ["RULES", "check_design"]
 
 #: Rules :func:`check_design` knows, by the guideline parameter that states them.
 RULES = {

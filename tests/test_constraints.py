@@ -78,8 +78,8 @@ benefits:
     rate: {{description: r, unit: share, source: {{doc: "test", article: "fixture"}}, value: 0.5}}
 """
 
-GOOD = dict(minor_std=100, minor_ind=60, elderly_ind=180, dibao_ind=0, elderly_pa=0, rate=0.6)
-BAD = dict(minor_std=70, minor_ind=50, elderly_ind=250, dibao_ind=10, elderly_pa=20, rate=0.4)
+GOOD = {"minor_std": 100, "minor_ind": 60, "elderly_ind": 180, "dibao_ind": 0, "elderly_pa": 0, "rate": 0.6}
+BAD = {"minor_std": 70, "minor_ind": 50, "elderly_ind": 250, "dibao_ind": 10, "elderly_pa": 20, "rate": 0.4}
 
 
 def write(tmp_path, template, name, **values):
@@ -127,7 +127,7 @@ def test_a_non_compliant_design_fails_each_rule_it_breaks(tmp_path):
     design = write(tmp_path, DESIGN, "bad-design", **BAD)
     ncms = write(tmp_path, NCMS, "county-ncms")
     t = check_design(design, reference=ncms, episodes=episodes(), reference_episodes=episodes("member"))
-    failed = set(zip(t[t.passes == False].rule, t[t.passes == False].category))  # noqa: E712
+    failed = set(zip(t[t.passes == False].rule, t[t.passes == False].category))
     assert failed == {
         ("financing_floor", "minor"),          # 70 < 80
         ("subsidy_share_floor", "minor"),      # 20 / 70 < 1/3
