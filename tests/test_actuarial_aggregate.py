@@ -50,9 +50,9 @@ def test_distribution_reproduces_exact_moments(freq):
     var = np.sum((x - mean) ** 2 * pdf) * dx
     third = np.sum((x - mean) ** 3 * pdf) * dx
     k1, k2, k3 = m.cumulants()
-    assert np.sum(pdf) * dx == pytest.approx(1.0, abs=1e-12)
-    assert mean == pytest.approx(k1, rel=1e-12)
-    assert var == pytest.approx(k2, rel=1e-9)
+    assert np.sum(pdf) * dx == pytest.approx(1.0, abs=1e-10)
+    assert mean == pytest.approx(k1, rel=1e-11)
+    assert var == pytest.approx(k2, rel=1e-8)
     assert third == pytest.approx(k3, rel=1e-6)
 
 
@@ -61,7 +61,7 @@ def test_closed_form_poisson_exponential():
     e^{-lambda - x/theta} sqrt(lambda/(theta x)) I_1(2 sqrt(lambda x/theta)) for x > 0."""
     lam, theta = 200.0, 1000.0
     m = act.ClaimModel.single(act.Poisson(lam), act.Gamma(1.0, theta))
-    agg = act.aggregate_loss(m)
+    agg = act.aggregate_loss(m, tail=1e-14)  # errors of the order of tail (default 1e-10)
     assert agg.method == "fourier"
 
     def dens(x):
@@ -94,7 +94,7 @@ def test_fft_and_panjer_agree_on_the_same_lattice():
     m = county(lam=60)
     h = 100.0
     pj = act.panjer(m, h)
-    ff = act.aggregate_loss(m, "fft", h=h, richardson=False)
+    ff = act.aggregate_loss(m, "fft", h=h, richardson=False, tail=1e-15)
     k0 = int(round(ff.x0 / h))
     common = min(pj.masses.size - k0, ff.masses.size)
     np.testing.assert_allclose(ff.masses[:common], pj.masses[k0:k0 + common], rtol=0, atol=1e-13)

@@ -281,15 +281,18 @@ class Payment:
         for m in range(kmax + 1):
             if m not in self._pm:
                 self._pm[m] = np.asarray(self.severity.partial_moment(m, x_lo, x_hi), dtype=float)
-        c = y_lo - s * x_lo
-        flat = s == 0.0
+        pm = [self._pm[m].tolist() for m in range(kmax + 1)]
+        pieces = list(zip((y_lo - s * x_lo).tolist(), s.tolist()))
         for k in range(1, kmax + 1):
             total = 0.0
-            for m in range(k + 1):
-                # flat pieces only have the m = 0 term (avoid 0 * inf for missing moments)
-                term = math.comb(k, m) * c ** (k - m) * s ** m
-                pm = self._pm[m] if m == 0 else np.where(flat, 0.0, self._pm[m])
-                total += float(np.sum(np.where(term != 0.0, term * pm, 0.0)))
+            for i, (c, si) in enumerate(pieces):
+                if si == 0.0:  # flat piece: payment c; only the m = 0 term (avoids 0 * inf)
+                    total += c ** k * pm[0][i] if c != 0.0 else 0.0
+                    continue
+                for m in range(k + 1):
+                    term = math.comb(k, m) * c ** (k - m) * si ** m
+                    if term != 0.0:
+                        total += term * pm[m][i]
             self._moments[k] = total
 
     @property
