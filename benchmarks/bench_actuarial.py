@@ -145,7 +145,7 @@ def main(argv=None):
         else:
             t_ref = time.perf_counter()
             ref = reference(model, income, panels=200 if name == "heavy" else 60)
-            ref_note = f"Gil-Pelaez ({time.perf_counter() - t_ref:.0f} s)"
+            ref_note = f"Gil-Pelaez, {time.perf_counter() - t_ref:.1f} s"
         metrics(act.aggregate_loss(model), income)  # warm up
         t_four, v = median_time(lambda: metrics(act.aggregate_loss(model), income),
                                 repeat=5 if name == "heavy" else 15)
@@ -171,7 +171,7 @@ def main(argv=None):
     print("against the reference; times are medians in this run.")
     print()
     hdr = (f"{'fund':7} {'E[S]':>13} {'fourier':>9} {'error':>8} {'terms':>5} | {'lattice n':>9} {'time':>9} "
-           f"{'error':>8} | {'rfft n':>9} | {'four/rt':>7} {'lat/rt':>6} | {'aggregate':>26} {'agg/four':>8}")
+           f"{'error':>8} | {'rfft@n':>9} | {'four/rt':>7} {'lat/rt':>6} | {'aggregate':>26} {'agg/four':>8}")
     print(hdr)
     print("-" * len(hdr))
     for r in rows:

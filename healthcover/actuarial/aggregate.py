@@ -552,7 +552,7 @@ def _auto_h(model: ClaimModel, width: float, n_target: int) -> float:
 def _lattice(model: ClaimModel, h: float | None, n: int | None, tail: float,
              richardson: bool, tilt: float) -> AggregateLoss:
     a, b, how = _window(model, tail)
-    a = max(a, 0.0) if a < 0.5 * (b - a) * 1e-3 else a
+    a = max(a, 0.0)  # S >= 0
     if h is None:
         h = _auto_h(model, b - a, n or (1 << 16))
     h = chk.positive("aggregate_loss", "h", h)
