@@ -512,8 +512,8 @@ def assistance_route(
                 p = scheme.param("parameters.assistance.city_threshold_group")
                 err = scheme.not_stated_error(p, (), leaf)
                 raise HealthcoverError(
-                    f"assistance_route: amounts {rows_preview(np.flatnonzero(ambiguous))} lie between "
-                    f"{lower:,.0f} and {upper:,.0f}, where the route depends on the target group: {err}; "
+                    f"assistance_route: amounts {rows_preview(np.flatnonzero(ambiguous))}: between "
+                    f"{lower:,.0f} and {upper:,.0f} the route depends on the target group: {err}; "
                     "or pass group_threshold='lower' or 'upper' (per case: a list)"
                 )
     else:

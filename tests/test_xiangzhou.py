@@ -108,7 +108,7 @@ def test_boundaries(amount, lower, upper):
 def test_the_mapping_is_needed_only_where_the_thresholds_disagree():
     r = assistance_route([10000, 18000, 20000, 45000])   # no assumption needed
     assert r.route.tolist() == ["not_stated", "district", "district", "city"]
-    with pytest.raises(hc.HealthcoverError, match=r"amounts row 1 lie between 20,000 and 30,000.*city_threshold_group .*not stated.*L279.*group_threshold="):
+    with pytest.raises(hc.HealthcoverError, match=r"amounts row 1: between 20,000 and 30,000 the route depends on the target group.*city_threshold_group .*not stated.*L279.*group_threshold="):
         assistance_route([18000, 25000])
 
 
