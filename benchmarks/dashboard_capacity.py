@@ -34,20 +34,27 @@ def server_pid(port: int) -> int:
     raise RuntimeError(f"no process listens on {port}")
 
 
+def leave(page) -> None:
+    # Navigating away fires beforeunload, whose beacon asks Voila to shut the kernel down.
+    page.goto("about:blank")
+    page.close()
+
+
 def first_render(browser, url: str, selector: str) -> float:
     page = browser.new_page()
     t0 = time.perf_counter()
     page.goto(url)
     page.wait_for_selector(selector, timeout=120_000)
     dt = time.perf_counter() - t0
-    page.close()
+    leave(page)
     return dt
 
 
 def measure(root: Path, notebook: str, selector: str, loads: int, concurrent: int, preheat: bool) -> None:
     from playwright.sync_api import sync_playwright
 
-    extra = ["--preheat_kernel=True", "--pool_size=1"] if preheat else []
+    # voila.json preheats; say explicitly which mode this run measures.
+    extra = ["--preheat_kernel=True", "--pool_size=1"] if preheat else ["--preheat_kernel=False"]
     with run_voila(root, *extra, name="bench-voila") as base, sync_playwright() as p:
         port = int(base.rsplit(":", 1)[1])
         pid = server_pid(port)
@@ -63,18 +70,21 @@ def measure(root: Path, notebook: str, selector: str, loads: int, concurrent: in
             pg.goto(url)
             pg.wait_for_selector(selector, timeout=180_000)
             pages.append(pg)
+        time.sleep(5)  # earlier visitors' kernels shut down; a preheated pool refills
         ks = kernels(pid)
         rss = [k.memory_info().rss / 2**20 for k in ks]
         srv = psutil.Process(pid).memory_info().rss / 2**20
         for pg in pages:
-            pg.close()
+            leave(pg)
+        time.sleep(5)
+        left = len(kernels(pid))
         b.close()
     label = "preheated" if preheat else "cold"
     print(
         f"{notebook} {label}: first render median {statistics.median(times):.2f}s "
         f"(loads {', '.join(f'{t:.2f}' for t in times)}); {len(ks)} kernels open with "
         f"{concurrent} viewers, RSS per kernel median {statistics.median(rss):.0f} MiB "
-        f"(max {max(rss):.0f}); server {srv:.0f} MiB"
+        f"(max {max(rss):.0f}); server {srv:.0f} MiB; {left} kernels after they left"
     )
 
 

@@ -28,8 +28,15 @@ TEST_DASHBOARDS = ROOT / "tests" / "dashboards"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-READY_TIMEOUT_S = 120  # a cold Voila on a busy 2-core machine
+READY_TIMEOUT_S = 120
+CULL_IDLE_S = 8  # a cold Voila on a busy 2-core machine
 LOOPBACK = re.compile(r"^(https?|wss?)://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?/")
+
+
+class ServerURL(str):
+    """A server's base URL that also knows the server's process id."""
+
+    pid: int
 
 
 def _free_port() -> int:
@@ -39,7 +46,7 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def run_voila(root: Path, *extra: str, name: str = "voila") -> Iterator[str]:
+def run_voila(root: Path, *extra: str, name: str = "voila") -> Iterator[ServerURL]:
     """Serve ``root`` with Voila on 127.0.0.1; yield the base URL; stop it afterwards.
 
     Runs from the repository root so ``voila.json`` (template, strip sources, no
@@ -79,8 +86,10 @@ def run_voila(root: Path, *extra: str, name: str = "voila") -> Iterator[str]:
             raise RuntimeError(
                 f"Voila did not start serving {root} within {READY_TIMEOUT_S}s; see {log_path}"
             )
+    url = ServerURL(base)
+    url.pid = proc.pid
     try:
-        yield base
+        yield url
     finally:
         proc.terminate()
         try:
@@ -94,7 +103,9 @@ def run_voila(root: Path, *extra: str, name: str = "voila") -> Iterator[str]:
 @pytest.fixture(scope="session")
 def voila_url() -> Iterator[str]:
     """Base URL of Voila serving ``notebooks/dashboards/`` (what ``make dashboard`` serves)."""
-    with run_voila(DASHBOARDS, name="voila-dashboards") as url:
+    # Cull abandoned kernels within seconds (voila.json: 2 min) so the suite can check it.
+    with run_voila(DASHBOARDS, f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
+                   "--MappingKernelManager.cull_interval=2", name="voila-dashboards") as url:
         yield url
 
 
@@ -180,6 +191,8 @@ def web(browser, request) -> Iterator[Web]:
     finally:
         with contextlib.suppress(Exception):
             web.screenshot("final")
+        with contextlib.suppress(Exception):
+            page.goto("about:blank")  # leaving fires Voila's beacon that ends the kernel
         context.close()
 
 

@@ -163,3 +163,45 @@ def test_claim_calculator_in_the_browser(web, voila_url):
         )
     web.screenshot("english")
     web.assert_clean()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_idle_viewers_keep_their_kernel_and_leavers_free_it(web, voila_url):
+    """Each viewer holds a kernel (~300 MiB). Voila's shutdown beacon does not fire for
+    preheated kernels, so voila.json culls kernels nobody is connected to; a viewer who is
+    only reading (connected, idle past the cull timeout) must keep theirs."""
+    import json
+    import time
+
+    import psutil
+
+    from conftest import CULL_IDLE_S
+
+    page = web.page
+    page.goto(voila_url + PAGE)
+    page.wait_for_selector(f".hc-breakdown-chart {BARS}")
+    kernel_id = json.loads(page.inner_text("#jupyter-config-data"))["kernelId"]
+
+    def kernel_alive() -> bool:
+        for c in psutil.Process(voila_url.pid).children(recursive=True):
+            try:
+                if kernel_id in " ".join(c.cmdline()) and c.status() != psutil.STATUS_ZOMBIE:
+                    return True
+            except psutil.NoSuchProcess:
+                pass
+        return False
+
+    time.sleep(CULL_IDLE_S + 6)  # idle, but connected
+    assert kernel_alive(), "a connected viewer's kernel was culled"
+    cost = page.locator(".hc-episode-1 .hc-cost input")
+    cost.fill("20000")
+    cost.press("Enter")
+    r = _result(episodes=[dict(care="inpatient", facility="county", cost=20_000.0)])
+    _wait_text(page, ".hc-fund", fmt_money(r.fund_paid, "zh", exact=True))
+
+    page.goto("about:blank")
+    deadline = time.monotonic() + 60
+    while kernel_alive() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not kernel_alive(), f"kernel {kernel_id} still runs a minute after the viewer left"
