@@ -199,9 +199,12 @@ class Composed:
             person_code = pd.factorize(claims["person_id"])[0]
         slot_claims = slots[prow]  # (n, K)
 
-        care_codes = claims["care"].astype(str).to_numpy()
-        mapped = pd.Series(care_codes).map(self.care_map).to_numpy(dtype=object)
-        unmapped = pd.isna(mapped) & ~np.isin(care_codes, list(self._explicit))
+        care_i, care_u = pd.factorize(claims["care"])
+        care_u = np.array([str(c) for c in care_u], dtype=object)
+        care_codes = care_u[care_i]
+        mapped_u = np.array([self.care_map.get(c) for c in care_u] + [None], dtype=object)
+        unmapped_u = np.array([self.care_map.get(c) is None and c not in self._explicit for c in care_u] + [False])
+        unmapped = unmapped_u[np.where(care_i >= 0, care_i, len(care_u))]
         has_identity = (slot_claims >= 0).any(axis=1)
         bad = np.flatnonzero(unmapped & has_identity)
         if bad.size:
@@ -211,7 +214,11 @@ class Composed:
                 f"counterpart in {self.secondary.id} (care types: {allowed(self.secondary.care_types)}); pass "
                 f"care_map={{{missing[0]!r}: ...}} to compose (None: the secondary payer pays nothing for it)"
             )
-        care_ok = ~pd.isna(mapped)
+        sec_care_u = np.array([self.secondary.care_types.index(m) if m is not None else -1 for m in mapped_u])
+        sec_care = sec_care_u[np.where(care_i >= 0, care_i, len(care_u))]
+        care_ok = sec_care >= 0
+        fac_i, fac_u = pd.factorize(claims["facility"])
+        facility = (fac_i, np.array([str(f) for f in fac_u], dtype=object))
 
         excluded = np.zeros(n, dtype=bool)
         if "secondary_excluded" in claims.columns:
@@ -222,10 +229,11 @@ class Composed:
                     f"claims {rows_preview(np.flatnonzero(~good))}: secondary_excluded must be True or False"
                 )
             excluded = ex.to_numpy(dtype=bool)
-        basic_reason = basic["limit_reason"].astype(str).to_numpy()
+        basic_reason = basic["limit_reason"]
         requires_insured = bool(self.secondary.value("parameters.requires_insured")) if self.secondary.has(
             "parameters.requires_insured") else False
-        not_insured = (basic_reason == "not_insured") if requires_insured else np.zeros(n, dtype=bool)
+        not_insured = ((basic_reason.cat.codes == list(basic_reason.cat.categories).index("not_insured")).to_numpy()
+                       if requires_insured else np.zeros(n, dtype=bool))
 
         kinds = self._per_category("parameters.requires_basic_kind", "any")
         kind_ok = np.array([k in ("any", None, self.basic.meta.kind) for k in kinds], dtype=bool)
@@ -251,7 +259,8 @@ class Composed:
             idx = np.flatnonzero(elig)
             if not idx.size:
                 continue
-            p, r = self._secondary_pass(claims, idx, cat[idx], mapped[idx], remainder[idx], base[k, idx], table, prow)
+            p, r = self._secondary_pass(claims, idx, cat[idx], sec_care[idx], remainder[idx], base[k, idx],
+                                        table, prow, facility)
             paid[k, idx] = p
             reason[k, idx] = r
 
@@ -271,8 +280,7 @@ class Composed:
         assert (sec_paid >= 0).all() and (final >= 0).all()
 
         out = basic.rename(columns={"oop": "basic_oop"})
-        cats = np.array(self.secondary.categories + [None], dtype=object)
-        out["secondary_category"] = cats[np.where(chosen >= 0, chosen, len(cats) - 1)]
+        out["secondary_category"] = pd.Categorical.from_codes(chosen, self.secondary.categories)
         out["secondary_base"] = sec_base / 100.0
         out["secondary_paid"] = sec_paid / 100.0
         out["secondary_reason"] = pd.Categorical.from_codes(sec_reason, REASONS)
@@ -280,63 +288,76 @@ class Composed:
         return out
 
     def _identities(self, table: pd.DataFrame, table_name: str) -> np.ndarray:
-        """(rows, K) integer codes of each row's secondary categories, primary first; -1 none."""
-        cats = self.secondary.categories
-        cols = [self.category_column] + ([self.identities_column] if self.identities_column in table.columns else [])
-        positional = table[cols].reset_index(drop=True)
-        long = []
-        for j, col in enumerate(cols):
-            s = positional[col]
-            if s.dtype == object:  # lists of codes become "a;b" (persons tables are small)
-                s = s.map(lambda x: ";".join(map(str, x)) if isinstance(x, (list, tuple, set)) else x)
-            e = s.astype("string").str.split(r"[;,]", regex=True).explode()
-            e = e.astype("string").str.strip()
-            e = e[e.notna() & (e != "")]
-            long.append(pd.DataFrame({"pos": e.index.to_numpy(dtype=np.int64), "order": j,
-                                      "code": e.to_numpy(dtype=object)}))
-        df = pd.concat(long, ignore_index=True)
-        df = df.drop_duplicates(["pos", "code"])
-        code = pd.Index(cats).get_indexer(df["code"].astype(str))
-        bad = np.flatnonzero(code < 0)
-        if bad.size:
-            rows = np.sort(df["pos"].to_numpy()[bad])
-            values = list(dict.fromkeys(df["code"].to_numpy()[bad][:5]))
-            column = self.category_column if (df["order"].to_numpy()[bad] == 0).all() else self.identities_column
-            raise HealthcoverError(
-                f"{table_name} {rows_preview(rows)}: {column} {allowed(repr(x) for x in values)} is not a "
-                f"category of {self.secondary.id}; allowed: {allowed(cats)}"
-            )
-        df["code_i"] = code
-        df = df.sort_values(["pos", "order"], kind="stable")
-        slot = df.groupby("pos").cumcount().to_numpy()
-        K = int(slot.max()) + 1 if len(df) else 1
-        out = np.full((len(table), K), -1, dtype=np.int64)
-        out[df["pos"].to_numpy(), slot] = df["code_i"].to_numpy()
-        return out
+        """(rows, K) integer codes of each row's secondary categories, primary first; -1 none.
 
-    def _secondary_pass(self, claims, idx, cat, care, remainder, base, table, prow):
-        """The secondary scheme's engine on the selected claims; returns (paid fen, reason code)."""
+        Each distinct cell value is parsed once (``"a; b"``, a list, or one code), so the cost is
+        one factorisation per column however large the table."""
+        cats = self.secondary.categories
+        index = pd.Index(cats)
+        cols = [self.category_column] + ([self.identities_column] if self.identities_column in table.columns else [])
+        parts = []
+        for col in cols:
+            values = table[col]
+            try:
+                codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            except TypeError:  # lists are unhashable: key them by their text
+                values = values.map(lambda x: ";".join(map(str, x)) if isinstance(x, (list, tuple, set)) else x)
+                codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            parsed = []
+            for u in uniques:
+                items = list(u) if isinstance(u, (list, tuple, set)) else str(u).replace(",", ";").split(";")
+                parsed.append([str(x).strip() for x in items if str(x).strip() not in ("", "nan", "None", "<NA>")])
+            width = max((len(p) for p in parsed), default=0)
+            for j in range(width):
+                names = [p[j] if j < len(p) else None for p in parsed]
+                lookup = np.array([index.get_loc(x) if x in index else (-2 if x is not None else -1) for x in names]
+                                  + [-1], dtype=np.int64)
+                slot = lookup[np.where(codes >= 0, codes, len(names))]
+                bad = np.flatnonzero(slot == -2)
+                if bad.size:
+                    shown = list(dict.fromkeys(x for x in names if x is not None and x not in index))[:5]
+                    raise HealthcoverError(
+                        f"{table_name} {rows_preview(bad)}: {col} {allowed(repr(x) for x in shown)} is not a "
+                        f"category of {self.secondary.id}; allowed: {allowed(cats)}"
+                    )
+                parts.append(slot)
+            if width == 0:
+                parts.append(np.full(len(table), -1, dtype=np.int64))
+        out = np.stack(parts, axis=1)
+        # a code given twice for a row counts once
+        for k in range(1, out.shape[1]):
+            dup = (out[:, [k]] == out[:, :k]).any(axis=1) & (out[:, k] >= 0)
+            out[dup, k] = -1
+        keep = (out >= 0).any(axis=0)
+        keep[0] = True
+        return out[:, keep]
+
+    def _secondary_pass(self, claims, idx, cat, care, remainder, base, table, prow, facility):
+        """The secondary scheme's engine on the selected claims; returns (paid fen, reason code).
+        ``cat`` and ``care`` are codes of the secondary scheme's categories and care types."""
         s = self.secondary
-        cat_codes = np.array(s.categories, dtype=object)[cat]
+        ncat = len(s.categories)
         # A blank the document leaves (e.g. the grades 1-6 rate) raises naming the original rows.
-        pairs = pd.DataFrame({"care": care, "cat": cat_codes}).drop_duplicates()
-        for care_code, c in pairs.itertuples(index=False):
+        for pair in np.unique(care.astype(np.int64) * ncat + cat):
+            care_code, c = s.care_types[pair // ncat], s.categories[pair % ncat]
             path = f"benefits.{care_code}.rate"
             if s.has(path):
                 p = s.param(path)
                 key = s.cell_key(p, {"category": c, **({"facility": s.facilities[0]} if s.facilities and "facility" in p.by else {})})
                 leaf = p.cells.get(key)
                 if leaf is not None and not leaf.usable:
-                    hit = idx[(care == care_code) & (cat_codes == c)]
+                    hit = idx[care.astype(np.int64) * ncat + cat == pair]
                     raise HealthcoverError(f"claims {rows_preview(hit)} need it (secondary payer): {s.not_stated_error(p, key, leaf)}")
+        fac_i, fac_u = facility
         sec = pd.DataFrame({
             "person_id": claims["person_id"].to_numpy()[idx],
             "date": claims["date"].to_numpy()[idx],
-            "care": care,
-            "facility": claims["facility"].to_numpy()[idx] if s.facilities else "",
+            "care": pd.Categorical.from_codes(care, s.care_types),
+            "facility": (pd.Categorical.from_codes(fac_i[idx], fac_u) if s.facilities
+                         else pd.Categorical.from_codes(np.zeros(len(idx), dtype=np.int8), [""])),
             "cost": remainder / 100.0,
             "covered_cost": base / 100.0,
-            "category": cat_codes,
+            "category": pd.Categorical.from_codes(cat, s.categories),
         })
         if "benefit_year" in claims.columns:
             sec["benefit_year"] = claims["benefit_year"].to_numpy()[idx]
@@ -359,7 +380,7 @@ class Composed:
         s = self.secondary
         has_share = np.array([x is not None for x in shares], dtype=bool)
         share = np.array([float(x) if x is not None else 0.0 for x in shares])
-        m = (care == ALLOWANCE_CARE) & has_share[cat]
+        m = (care == s.care_types.index(ALLOWANCE_CARE)) & has_share[cat]
         if not m.any():
             return paid, np.zeros(len(idx), dtype=bool)
         table_name = "persons" if table is not claims else "claims"
