@@ -47,6 +47,7 @@ _LAZY = {
     "sweep": "healthcover.actuarial",
     "fit_claim_model": "healthcover.actuarial",
     "compose": "healthcover.secondary",
+    "Composed": "healthcover.secondary",
     "check_design": "healthcover.constraints",
 }
 _SUBMODULES = {

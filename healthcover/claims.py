@@ -34,7 +34,7 @@ REASONS = ["none", "annual_limit", "per_claim_limit", "not_covered", "not_insure
 _NONE, _ANNUAL, _PER_CLAIM, _NOT_COVERED, _NOT_INSURED = range(5)
 _BENEFIT_KEYS = (
     "covered", "deductible", "deductible_frequency", "rate", "bands", "enrolment_bonus",
-    "per_claim_limit", "annual_limit", "annual_limit_basis", "annual_limit_pool", "annual_limit_scope",
+    "fund_amount", "per_claim_limit", "annual_limit", "annual_limit_basis", "annual_limit_pool", "annual_limit_scope",
 )
 
 
@@ -50,6 +50,7 @@ class _Tables:
     rate_status: np.ndarray
     bonus: np.ndarray
     per_claim: np.ndarray  # fen, inf = none
+    fixed: np.ndarray  # fen, inf = none: a fixed fund amount per claim
     annual: np.ndarray  # fen, inf = none
     annual_status: np.ndarray
     per_year: np.ndarray  # per care
@@ -61,6 +62,7 @@ class _Tables:
     has_bands: bool = False
     any_bonus: bool = False
     any_per_claim: bool = False
+    any_fixed: bool = False
 
 
 def benefit_tables(scheme: "Scheme") -> _Tables:
@@ -79,6 +81,7 @@ def benefit_tables(scheme: "Scheme") -> _Tables:
     rate_status = np.full(shape, 2, dtype=np.int8)
     bonus = np.zeros(shape, dtype=bool)
     per_claim = np.full(shape, np.inf)
+    fixed = np.full(shape, np.inf)
     annual = np.full(shape, np.inf)
     annual_status = np.zeros(shape, dtype=np.int8)
     per_year = np.zeros(nc, dtype=bool)
@@ -117,6 +120,14 @@ def benefit_tables(scheme: "Scheme") -> _Tables:
         if "enrolment_bonus" in present:
             vals, status = _grid_any(scheme, f"{base}.enrolment_bonus", axes, facs)
             bonus[c] = np.where(status == 0, vals.astype(bool), False)
+        if "fund_amount" in present:
+            # A fixed fund amount per claim (the diagnosis fee's 7 of 10 yuan): the fund pays
+            # min(eligible cost, amount), a rule of its own rather than a limit that "bit".
+            vals, status = grid(f"{base}.fund_amount")
+            fixed[c] = np.where(status == 0, vals, np.inf)
+            if "rate" not in present and "bands" not in present:
+                rates[c, ..., 0] = np.where(status == 0, 1.0, rates[c, ..., 0])
+                rate_status[c] = np.where(status == 2, rate_status[c], status)
         if "per_claim_limit" in present:
             vals, status = grid(f"{base}.per_claim_limit")
             per_claim[c] = np.where(status == 0, vals, np.inf)
@@ -141,6 +152,7 @@ def benefit_tables(scheme: "Scheme") -> _Tables:
         covered=covered.reshape(-1), deductible=to_fen(np.nan_to_num(ded)).reshape(-1),
         ded_status=ded_status.reshape(-1), rates=rates.reshape(-1, 3), uppers=to_fen(uppers).reshape(-1, 2),
         rate_status=rate_status.reshape(-1), bonus=bonus.reshape(-1), per_claim=to_fen(per_claim).reshape(-1),
+        fixed=to_fen(fixed).reshape(-1),
         annual=to_fen(np.nan_to_num(annual, nan=np.inf)).reshape(-1), annual_status=annual_status.reshape(-1),
         per_year=per_year, cost_basis=cost_basis, pool=pool, household=household,
         paths={"pools": pool_names, "shape": shape},
@@ -152,6 +164,7 @@ def benefit_tables(scheme: "Scheme") -> _Tables:
     tables.has_bands = bool(np.isfinite(tables.uppers).any())
     tables.any_bonus = bool(tables.bonus.any())
     tables.any_per_claim = bool(np.isfinite(tables.per_claim).any())
+    tables.any_fixed = bool(np.isfinite(tables.fixed).any())
     scheme._benefit_tables = tables
     return tables
 
@@ -325,7 +338,11 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
         fund pays nothing, e.g. Dazu Art. 19), ``eligible_from`` / ``eligible_to`` (dates: claims
         outside are not paid - waiting periods, lapses, suspensions), ``household_id``
         (household-pooled limits).
-    detail : add ``non_covered``, ``self_paid_special``, ``fund_before_limit``, ``bonus``.
+    detail : add ``non_covered``, ``self_paid_special``, ``fund_before_limit`` (after per-claim
+        rules, before the annual limit), ``fund_shortfall`` (what the annual limit withheld),
+        ``above_limit_cost`` (eligible cost above the deductible that the annual limit left
+        unpaid: uncounted cost under a cost limit, the withheld payment divided by the rate
+        under a fund limit; the base of supplementary cover above the ceiling) and ``bonus``.
 
     Returns
     -------
@@ -448,6 +465,7 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
     limited = t.annual_finite[cell]
     ordered = bool(((limited | t.per_year[care]) & ok).any())
     fund_before = None
+    above = None
     if ordered:
         year, day, day_max = _dates(claims)
         pool = t.pool[care]
@@ -498,6 +516,7 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
             cum = _segment_cumsum(raw_fund, starts, gid)
             paid = np.where(cost_basis, pay, np.minimum(cum, L) - np.minimum(cum - raw_fund, L))
             bit = bit_cost | (~cost_basis & (paid < raw))
+            x_cap_keep = x_cap if detail else None
             del e, x_cap, pay, raw_fund, bit_cost
         else:
             # Limit on the fund's cumulative payment (Dazu): pay what is left under the limit.
@@ -510,6 +529,10 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
             del prev
         del L, gid, starts, raw, cell_s
         fund[order] = paid
+        if detail:
+            above = np.zeros(n, dtype=np.int64)
+            if cost_basis.any():
+                above[order] = np.where(cost_basis, (elig[order] - ded[order]) - x_cap_keep, 0)
         del paid
         if bit.any():
             reason[order[bit]] = _ANNUAL
@@ -542,14 +565,25 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
     if detail:
         columns["non_covered"] = noncov / 100.0
         columns["self_paid_special"] = (selfpay if selfpay is not None else np.zeros(n, np.int64)) / 100.0
-        columns["fund_before_limit"] = fund_before / 100.0
+        columns["fund_before_limit"] = np.where(ok, fund_before, 0) / 100.0
+        shortfall = np.where(ok, fund_before, 0) / 100.0 - fund_paid
+        columns["fund_shortfall"] = np.maximum(shortfall, 0.0)
+        r0 = np.where(rate_out > 0, rate_out, 1.0)
+        above_fund = np.floor(np.maximum(shortfall, 0.0) * 100 / r0 + 0.5) / 100.0
+        if ordered and above is not None and above.any():
+            columns["above_limit_cost"] = np.where(above > 0, above / 100.0, above_fund)
+        else:
+            columns["above_limit_cost"] = above_fund
         columns["bonus"] = bonus if bonus is not None else np.zeros(n)
     # copy=False keeps each column its own block: no consolidation copy of the whole result.
     return pd.DataFrame(columns, index=claims.index, copy=False)
 
 
 def _per_claim_limit(t: "_Tables", cell: np.ndarray, fund: np.ndarray) -> np.ndarray | None:
-    """Cap each claim's payment at a per-claim limit where the scheme sets one (in place)."""
+    """Cap each claim's payment at a fixed amount and at a per-claim limit where the scheme
+    sets them (in place); returns where the per-claim limit bit."""
+    if t.any_fixed:
+        np.minimum(fund, t.fixed[cell], out=fund, casting="unsafe")
     if not t.any_per_claim:
         return None
     pcl = t.per_claim[cell]
@@ -685,3 +719,31 @@ def _household(scheme, t, persons, prow, claims, care, mask, person_code, n_peop
         limit[sel] = np.rint(hh_limit[hh_codes[prow[sel]]]).astype(np.int64)
     owner = np.where(mask, n_people + hh_codes[prow], person_code)
     return owner, n_people + len(hh_uniq), limit
+
+
+def payment_curve(scheme: "Scheme", costs, *, care: str = "inpatient", facilities=None,
+                  category: str | None = None, years_enrolled: int = 1) -> pd.DataFrame:
+    """What the fund pays as one claim's cost grows, by facility level.
+
+    Each point is a single claim, the first of its person's year, so deductibles and annual
+    limits apply as to one episode. Returns a long table: ``facility, cost, fund_paid, oop,
+    fund_share`` (fund_paid / cost, NaN at cost 0), ready for a chart.
+    """
+    costs = np.asarray(costs, dtype=np.float64)
+    facilities = list(scheme.facilities if facilities is None else facilities)
+    category = scheme.categories[0] if category is None else category
+    nf, nc = len(facilities), len(costs)
+    claims = pd.DataFrame({
+        "person_id": np.arange(nf * nc),
+        "date": pd.Timestamp("2000-01-01"),
+        "care": care,
+        "facility": np.repeat(facilities, nc) if facilities else "",
+        "cost": np.tile(costs, nf),
+        "category": category,
+        "years_enrolled": years_enrolled,
+    })
+    r = adjudicate(scheme, claims)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(claims.cost > 0, r.fund_paid / claims.cost, np.nan)
+    return pd.DataFrame({"facility": claims.facility, "cost": claims.cost, "fund_paid": r.fund_paid,
+                         "oop": r.oop, "fund_share": share})

@@ -323,3 +323,22 @@ def test_contributions_with_a_blank_give_nan_only_where_needed():
     assert "contributions.subsidy_special_level" in str(caught[0].message)
     assert c.individual.tolist() == [20, 0]
     assert c.subsidy_local.isna().tolist() == [False, True] and c.total.isna().tolist() == [False, True]
+
+
+def test_payment_curve_by_facility():
+    s = hc.load_scheme("dazu-resident", variant="tier2")
+    curve = s.payment_curve([0, 100, 10000, 200000], category="adult")
+    county = curve[curve.facility == "county"].set_index("cost").fund_paid
+    assert county.tolist() == [0, 0, 4900, 60000]  # deductible 200, rate 50%, limit 60,000
+    assert len(curve) == 16 and np.isnan(curve.fund_share.iloc[0])
+
+
+def test_detail_shows_what_the_annual_limit_withheld(banded):
+    s = hc.load_scheme("dazu-resident", variant="tier1")
+    persons, claims = one(cost=150000.0, facility="above_county")
+    r = s.adjudicate(claims, persons, detail=True).iloc[0]
+    assert r.fund_before_limit == 37250 and r.fund_paid == 30000 and r.fund_shortfall == 7250
+    assert r.above_limit_cost == 29000  # 7,250 withheld at 25%
+    claims = pd.DataFrame({"person_id": [1], "date": ["2024-01-01"], "care": ["inpatient"], "facility": ["county"], "cost": [60000.0]})
+    r = banded.adjudicate(claims, pd.DataFrame({"person_id": [1], "category": ["adult"]}), detail=True).iloc[0]
+    assert r.above_limit_cost == 15000  # 60,000 - 45,000 left uncounted by the cost limit

@@ -75,7 +75,7 @@ def test_split_is_the_files_own_parameters(facility):
     assert patient + fund == fee
     assert r.fund_paid.tolist() == [fund, 0]
     assert r.oop.tolist() == [patient, fee]
-    assert r.limit_reason.astype(str).tolist() == ["per_claim_limit", "not_covered"]
+    assert r.limit_reason.astype(str).tolist() == ["none", "not_covered"]  # a fixed amount, not a limit that bit
 
 
 def test_a_course_of_treatment_is_one_visit():

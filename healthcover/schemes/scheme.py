@@ -303,6 +303,14 @@ class Scheme:
         return adjudicate(self, claims, persons, **kwargs)
 
 
+    def payment_curve(self, costs, **kwargs) -> pd.DataFrame:
+        """Fund payment as one claim's cost grows, by facility (see
+        :func:`healthcover.claims.payment_curve`)."""
+        from healthcover.claims import payment_curve
+
+        return payment_curve(self, costs, **kwargs)
+
+
 class _NoAttrs:
     attributes: dict = {}
 
