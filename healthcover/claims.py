@@ -551,7 +551,7 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
     rate_out = rates if rates.ndim == 1 else rates[:, 0]
     if not all_ok:
         rate_out = np.where(ok, rate_out, 0.0)
-    del cell, ok
+    del cell
     fund_paid = fund / 100.0
     del fund
     columns = {
