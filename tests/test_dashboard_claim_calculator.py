@@ -175,7 +175,6 @@ def test_idle_viewers_keep_their_kernel_and_leavers_free_it(web, voila_url):
     import time
 
     import psutil
-
     from conftest import CULL_IDLE_S
 
     page = web.page

@@ -16,8 +16,8 @@ from healthcover.widgets.i18n import (
 from healthcover.widgets.page import Page
 
 __all__ = [
-    "InteractiveChart",
     "LABELS",
+    "InteractiveChart",
     "Page",
     "SvgChart",
     "both",

@@ -23,7 +23,7 @@ from typing import Any
 import altair as alt
 import ipywidgets as widgets
 
-__all__ = ["SvgChart", "InteractiveChart", "chart_widget", "chart_svg"]
+__all__ = ["InteractiveChart", "SvgChart", "chart_svg", "chart_widget"]
 
 # vl-convert's number/time format locales per dashboard language.
 _FORMAT_LOCALE = {"zh": "zh-CN", "en": "en-US"}

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import html
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import altair as alt
 import ipywidgets as widgets

@@ -10,14 +10,14 @@ Money follows each language's habit: Chinese groups by 万 (10^4) and 亿 (10^8)
 from __future__ import annotations
 
 import math
-from typing import Mapping, Union
+from collections.abc import Mapping
 
 import ipywidgets as widgets
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
-Label = Union[str, Mapping[str, str]]
+Label = str | Mapping[str, str]
 
 #: key -> {"zh": ..., "en": ...}. Shared by every dashboard; dashboards add their own keys.
 LABELS: dict[str, dict[str, str]] = {
@@ -137,7 +137,7 @@ def fmt_money(x: float, lang: str, digits: int = 2, exact: bool = False) -> str:
     if exact:
         x = float(x)
         body = f"{abs(x):,.2f}"
-        body = body[:-3] if body.endswith(".00") else body
+        body = body.removesuffix(".00")
         sign = "-" if x < 0 and body != "0" else ""
         return f"{sign}{body}元" if lang == "zh" else f"{sign}CNY {body}"
     body = fmt_number(x, lang, digits)

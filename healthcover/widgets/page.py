@@ -23,7 +23,8 @@ import functools
 import html
 import logging
 import sys
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import ipywidgets as widgets
 
