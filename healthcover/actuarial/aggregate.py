@@ -553,6 +553,7 @@ def _lattice(model: ClaimModel, h: float | None, n: int | None, tail: float,
              richardson: bool, tilt: float) -> AggregateLoss:
     a, b, how = _window(model, tail)
     a = max(a, 0.0)  # S >= 0
+    auto = h is None and n is None
     if h is None:
         h = _auto_h(model, b - a, n or (1 << 16))
     h = chk.positive("aggregate_loss", "h", h)
@@ -567,10 +568,38 @@ def _lattice(model: ClaimModel, h: float | None, n: int | None, tail: float,
         return LatticeLoss(model, k0 * step, step, g, "fft", info)
 
     fine = one(h)
+    if auto:
+        # A step too coarse for the payments (a heavy tail stretches the window) biases every
+        # quantile while keeping the mean: refine until the lattice's variance matches the
+        # model's exact variance, or say it cannot be done rather than return a wrong number.
+        size = 1 << 16
+        while _lattice_variance_error(fine) > _LATTICE_VAR_TOL:
+            size *= 2
+            if size > _LATTICE_MAX:
+                raise HealthcoverError(
+                    f"aggregate_loss: the lattice FFT would need more than 2^{_LATTICE_MAX.bit_length() - 1} points "
+                    f"to resolve these payments over the window [{a:,.0f}, {b:,.0f}] (tail={tail:g}); use the "
+                    "default tail=1e-10 (where the Fourier method applies) or give h and n explicitly"
+                )
+            h = _auto_h(model, b - a, size)
+            fine = one(h)
     if not richardson:
         return fine
     coarse = one(2.0 * h)
     return RichardsonLoss(fine, coarse)
+
+
+_LATTICE_VAR_TOL = 1e-5  # relative variance error accepted before Richardson extrapolation
+_LATTICE_MAX = 1 << 24
+
+
+def _lattice_variance_error(loss: "LatticeLoss") -> float:
+    """Relative error of the lattice's variance (masses spread uniformly over each cell)."""
+    g = loss.masses
+    mean = float(np.dot(g, loss.x))
+    var = float(np.dot(g, (loss.x - mean) ** 2)) + loss.h**2 / 12.0
+    exact = loss.model.sd ** 2
+    return abs(var - exact) / exact if exact > 0 else 0.0
 
 
 def panjer(model: ClaimModel, h: float, n: int | None = None) -> LatticeLoss:
