@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from healthcover.actuarial.benefit import Benefit, Payment
-from healthcover.actuarial.frequency import Frequency, Poisson
+from healthcover.actuarial.frequency import Frequency
 from healthcover.actuarial.severity import Severity
 from healthcover.errors import HealthcoverError
 

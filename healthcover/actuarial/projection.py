@@ -29,7 +29,6 @@ Each year :math:`t`, per simulated path (vectorised over paths):
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
