@@ -282,6 +282,8 @@ def _person_index(claims: pd.DataFrame, persons: pd.DataFrame) -> np.ndarray:
                 v.unique_ids(persons["person_id"], "persons", "person_id")
             table = np.full(span, -1, dtype=np.int64)
             table[off_p] = np.arange(len(pid))
+            if len(cid) and lo <= int(cid.min()) and int(cid.max()) <= hi:
+                return table[cid - lo]  # every claim id inside the persons' range: one gather
             off = cid.astype(np.int64) - lo
             ok = (off >= 0) & (off < span)
             return np.where(ok, table[np.where(ok, off, 0)], -1)
@@ -439,7 +441,8 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
         selfpay = np.floor(_to_fen(special) * share + 0.5).astype(np.int64)
         elig -= selfpay
     ok = t.covered[cell]
-    reason = np.where(ok, _NONE, _NOT_COVERED).astype(np.int8)
+    reason = np.zeros(n, dtype=np.int8)
+    reason[~ok] = _NOT_COVERED
     if insured is not None:
         reason[~insured] = _NOT_INSURED
         ok &= insured
@@ -451,13 +454,16 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
     bonus = None
     if t.any_bonus:
         has_bonus = t.bonus[cell]
-        if has_bonus.any():
-            years = v.count_column(table, "years_enrolled", table_name, 1)
-            b, mode = _bonus(scheme, per_claim(years))
-            bonus = np.where(has_bonus, b, 0.0)
+        years = v.count_column(table, "years_enrolled", table_name, 1) if has_bonus.any() else None
+        if years is not None and len(years):
+            # The bonus per person (a table over years enrolled), gathered once per claim; skipped
+            # when nobody has reached it (e.g. no years_enrolled column: everyone in year 1).
+            b, mode = _bonus(scheme, years)
+            if b.any():
+                bonus = np.where(has_bonus, per_claim(b), 0.0)
+                col = bonus if rates.ndim == 1 else bonus[:, None]
+                rates = np.minimum(rates * (1 + col) if mode == "relative" else rates + col, 1.0)
             del b, has_bonus
-            col = bonus if rates.ndim == 1 else bonus[:, None]
-            rates = np.minimum(rates * (1 + col) if mode == "relative" else rates + col, 1.0)
     uppers = t.uppers[cell] if t.has_bands else None
 
     # Ordered stage: once-a-year deductibles and annual limits accumulate in date order within a
@@ -479,9 +485,12 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
         starts[0] = True
         np.not_equal(grp[1:], grp[:-1], out=starts[1:])
         del grp
-        gid = np.cumsum(starts) - 1
-        care_s = care[order]
-        for c in np.flatnonzero(t.per_year):
+        gid = np.cumsum(starts, dtype=np.int64 if n >= 2**31 else np.int32)
+        gid -= 1
+        present = np.bincount(cell, minlength=t.annual.size) > 0
+        needs_care = bool((t.per_year | t.cost_basis).any() and (t.per_year[care] | t.cost_basis[care]).any())
+        care_s = care[order] if needs_care else np.zeros(1, dtype=care.dtype)
+        for c in (np.flatnonzero(t.per_year) if needs_care else ()):
             m = care_s == c
             if not m.any():
                 continue
@@ -495,12 +504,13 @@ def adjudicate(scheme: "Scheme", claims: pd.DataFrame, persons: pd.DataFrame | N
         pcl_bit = _per_claim_limit(t, cell, fund)
         if detail:
             fund_before = fund.copy()
-        cell_s = cell[order]
-        L = t.annual[cell_s]
+        limits = np.unique(t.annual[present])
+        cell_s = cell[order] if (len(limits) > 1 or t.any_per_claim or needs_care) else None
+        L = t.annual[cell_s] if cell_s is not None else limits[0]
         if hh_limit is not None:
             L = np.where(hh[order], hh_limit[order], L)
         raw = fund[order]
-        cost_basis = t.cost_basis[care_s]
+        cost_basis = t.cost_basis[care_s] if needs_care else np.zeros(1, dtype=bool)
         del care_s
         if cost_basis.any():
             # Limit on cumulative eligible cost (Jilin): the part of this claim above its
@@ -599,11 +609,12 @@ def _to_fen(x: np.ndarray) -> np.ndarray:
 def _band_pay(x_f: np.ndarray, rates: np.ndarray, uppers: np.ndarray | None) -> np.ndarray:
     """Fund payment in fen for amounts above the deductible: one rate (1-D ``rates``) or up to
     three bands (``rates`` of shape (n, 3), ``uppers`` (n, 2) in fen above the deductible)."""
-    if uppers is None:  # one rate: the common case, kept lean
+    if uppers is None:  # one rate: the common case, kept lean (in place, one float temp)
         r = rates if rates.ndim == 1 else rates[:, 0]
-        pay = x_f * r
+        pay = np.multiply(x_f, r)
         pay += 0.5 + 1e-9
-        return np.floor(pay, out=pay).astype(np.int64)
+        np.floor(pay, out=pay)
+        return pay.astype(np.int64)
     x = x_f.astype(np.float64)
     u1, u2 = uppers[:, 0], uppers[:, 1]
     fin1, fin2 = np.isfinite(u1), np.isfinite(u2)
@@ -645,11 +656,12 @@ def _dates(claims: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
     days = _claim_days(claims)
     lo = int(days.min())
     span = int(days.max()) - lo + 1
+    days -= lo  # in place: a fresh 8-byte array per claim costs more than the arithmetic
     cal = np.arange(lo, lo + span).astype("datetime64[D]")
     ystart = cal.astype("datetime64[Y]")
     year_of = (ystart.astype(np.int64) + 1970).astype(np.int32)
     doy_of = (cal - ystart.astype("datetime64[D]")).astype(np.int16)
-    rel = days - lo
+    rel = days.astype(np.int32) if span < 2**31 else days
     del days
     if "benefit_year" in claims.columns:
         by = v.count_column(claims, "benefit_year", "claims")
