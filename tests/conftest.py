@@ -104,9 +104,14 @@ def run_voila(root: Path, *extra: str, name: str = "voila") -> Iterator[ServerUR
 def voila_url() -> Iterator[str]:
     """Base URL of Voila serving ``notebooks/dashboards/`` (what ``make dashboard`` serves)."""
     # Cull abandoned kernels within seconds (voila.json: 2 min) so the suite can check it.
-    with run_voila(DASHBOARDS, f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
-                   "--MappingKernelManager.cull_interval=2", name="voila-dashboards") as url:
-        yield url
+    # Small synthetic populations in the served dashboards (the kernels inherit the server's
+    # environment; the reform explorer serves 100,000 households otherwise), so the browser
+    # tests stay within CI's time and the 2 shared cores.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HEALTHCOVER_DASHBOARD_HOUSEHOLDS", os.environ.get("HEALTHCOVER_DASHBOARD_HOUSEHOLDS", "2000"))
+        with run_voila(DASHBOARDS, f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
+                       "--MappingKernelManager.cull_interval=2", name="voila-dashboards") as url:
+            yield url
 
 
 @pytest.fixture(scope="session")
