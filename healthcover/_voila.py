@@ -1,0 +1,47 @@
+"""Voila server-side helpers, imported by the Voila process (``voila.json``); keep it light.
+
+Voila's preheated kernels wait in a pool that the idle culler skips. When a visitor's page
+takes one, the kernel leaves the pool with the idle time it gathered there and no websocket yet:
+the next culler pass (every ``cull_interval`` seconds) shuts it down before the browser connects
+and the page hangs on a dead kernel. Seen in the suite on a busy 2-core machine; in production
+any kernel that waited in the pool longer than ``cull_idle_timeout`` is at risk.
+"""
+from __future__ import annotations
+
+import time
+
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+__all__ = ["HandoverSafeKernelManager"]
+
+
+class HandoverSafeKernelManager(AsyncMappingKernelManager):
+    """Cull a kernel only after it has been seen unconnected for a whole ``cull_idle_timeout``.
+
+    The usual rules (idle, not busy, no connections) still apply; the extra clock starts when
+    the culler first finds the kernel without a connection, so a kernel just handed out of the
+    pool gets the full timeout for its browser to connect, and an abandoned one still goes.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._unconnected_since: dict[str, float] = {}
+
+    async def cull_kernel_if_idle(self, kernel_id: str):
+        # Forget kernels that are gone (shut down by a visitor or by an earlier pass).
+        for gone in set(self._unconnected_since) - set(self._kernels):
+            del self._unconnected_since[gone]
+        if self._kernel_connections.get(kernel_id, 0):
+            self._unconnected_since.pop(kernel_id, None)
+            return await super().cull_kernel_if_idle(kernel_id)
+        now = time.monotonic()
+        first = self._unconnected_since.setdefault(kernel_id, now)
+        kernel = self._kernels.get(kernel_id)
+        if kernel is not None and getattr(kernel, "execution_state", None) == "dead":
+            return await super().cull_kernel_if_idle(kernel_id)
+        timeout = self.cull_idle_timeout
+        if kernel is not None:
+            timeout = kernel.kernel_spec.metadata.get("cull_idle_timeout", timeout)
+        if now - first < timeout:
+            return None
+        return await super().cull_kernel_if_idle(kernel_id)
