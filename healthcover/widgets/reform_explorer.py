@@ -546,9 +546,7 @@ class ReformModel:
         summary["fund_per_person"] = float(np.dot(w, fund) / self._persons_w.sum())
         summary["fund_per_household"] = float(np.dot(w, fund) / wsum)
         summary["oop_per_household"] = float(np.dot(w, oop) / wsum)
-        order = np.argsort(oop, kind="stable")
-        cw = np.cumsum(w[order])
-        summary["oop_p90"] = float(oop[order][np.searchsorted(cw, 0.9 * cw[-1])])
+        summary["oop_p90"] = float(_protection.weighted_percentile(oop, w, 0.9))
         for key, values in (("fund_per_household", fund), ("oop_per_household", oop)):
             by_q = np.bincount(self._q, weights=w * values, minlength=5) / self._q_w
             rows += [(k + 1, key, float(by_q[k])) for k in range(5)]
