@@ -1,0 +1,370 @@
+"""The report build (healthcover/report.py).
+
+A reduced build (two notebooks, small ``-p`` sizes, about 15 s each) runs twice; the numbers a
+reader sees must be equal, the front page must record the overrides, no page may fetch from
+another host, and chromium must open the pages from ``file://`` with the charts drawn. A broken
+notebook must stop the build naming the notebook, the cell and the error.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from healthcover import report
+from healthcover.report import NotebookFailed, ReportError
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+ARTIFACTS = ROOT / "test-artifacts"
+# Small enough for CI's 90 minutes on 2 shared cores; still exercises tables, charts,
+# print output, a seeded bootstrap, a Monte Carlo draw and both kinds of override.
+SMALL = {
+    "only": ["catastrophic-spending", "illness-induced-poverty"],
+    "parameters": {
+        "mc_draws": 2_000,  # every notebook that has it
+        "catastrophic-spending:n_households": 600,  # one notebook
+        "catastrophic-spending:bootstrap_reps": 5,
+    },
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Fast checks: no kernel
+
+
+def test_find_notebooks_leaves_out_dashboards():
+    found = report.find_notebooks(NOTEBOOKS)
+    names = {p.name for p in found}
+    assert {"catastrophic-spending.ipynb", "illness-induced-poverty.ipynb"} <= names
+    assert not [p for p in found if "dashboards" in p.parts]
+
+
+def test_notebook_parameters_reads_defaults_notes_and_tuples():
+    params = report.notebook_parameters(NOTEBOOKS / "catastrophic-spending.ipynb")
+    assert params["n_households"].default == 4_000
+    assert params["n_households"].literal
+    assert "synthetic households" in params["n_households"].note
+    assert list(params)[:2] == ["n_households", "seed"]
+    pairs = report.notebook_parameters(NOTEBOOKS / "compare-schemes.ipynb")
+    assert pairs["dialysis_sessions"].default == 12
+    assert pairs["dialysis_cost"].default == 500.0
+
+
+def test_every_report_notebook_has_parameters():
+    for path in report.find_notebooks(NOTEBOOKS):
+        report.notebook_parameters(path)  # raises ReportError naming the notebook otherwise
+
+
+def test_notebook_without_parameters_cell_is_named(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    nbformat.write(nb, tmp_path / "untagged.ipynb")
+    with pytest.raises(ReportError, match=r"untagged\.ipynb: no code cell is tagged 'parameters'"):
+        report.notebook_parameters(tmp_path / "untagged.ipynb")
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("300", 300), ("1_000", 1000), ("0.5", 0.5), ("1e-3", 0.001), ("[2000, 10000]", [2000, 10000]),
+     ("True", True), ("county", "county"), ("'tier1'", "tier1")],
+)
+def test_parse_value(text, value):
+    assert report.parse_value(text) == value
+
+
+def test_unknown_parameter_stops_before_any_kernel(tmp_path):
+    with pytest.raises(ReportError, match=r"-p n_househols: no notebook in this build has a "
+                                          r"parameter 'n_househols'; parameters: .*n_households"):
+        report.build_report(tmp_path / "out", only=SMALL["only"], parameters={"n_househols": 5},
+                            progress=False, pdf=False)
+    with pytest.raises(ReportError, match=r"notebook illness-induced-poverty has no parameter "
+                                          r"'seed'; its parameters: mc_draws, mc_seed, level"):
+        report.build_report(tmp_path / "out", only=SMALL["only"],
+                            parameters={"illness-induced-poverty:seed": 5}, progress=False, pdf=False)
+    with pytest.raises(ReportError, match=r"--only nope: no such notebook"):
+        report.build_report(tmp_path / "out", only=["nope"], progress=False, pdf=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_external_references_finds_fetches_not_links():
+    page = """
+    <script src="https://cdn.jsdelivr.net/npm/vega@6"></script>
+    <link rel="stylesheet" href="//fonts.googleapis.com/css?family=Roboto">
+    <style>@import url("https://example.org/x.css");</style>
+    <script>const paths = {"vega": "https://cdn.jsdelivr.net/npm/vega@6?noext"};</script>
+    <a href="https://www.who.int/">a citation link is not fetched</a>
+    <svg xmlns="http://www.w3.org/2000/svg"><g class="mark-line"></g></svg>
+    """
+    found = report.external_references(page)
+    assert len(found) == 4, found
+    assert not any("who.int" in f or "w3.org" in f for f in found)
+    assert report.external_references('<svg xmlns="http://www.w3.org/2000/svg"></svg>') == []
+
+
+def test_static_outputs_draws_charts_and_drops_progress_bars():
+    import altair as alt
+    import pandas as pd
+
+    chart = alt.Chart(pd.DataFrame({"x": [1, 2, 3], "y": [3, 1, 2]})).mark_line().encode(x="x", y="y")
+    spec = chart.to_dict()
+    html = ('<div id="altair-viz-1"></div><script>(function(spec, embedOpt){ vegaEmbed(); })('
+            + json.dumps(spec) + ', {"mode": "vega-lite"});</script><!-- vega-embed -->')
+    bar = "boot:  40%|####      | 4/10 [00:01<00:02,  2.9it/s]"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("c", outputs=[
+        nbformat.v4.new_output("execute_result", {"application/vnd.vegalite.v6+json": spec,
+                                                  "text/plain": "<chart>"}, execution_count=1),
+        nbformat.v4.new_output("display_data", {"text/html": html, "text/plain": "alt.Chart(...)"}),
+        nbformat.v4.new_output("display_data", {"application/vnd.jupyter.widget-view+json":
+                                                {"model_id": "m"}, "text/plain": bar}),
+        nbformat.v4.new_output("stream", name="stderr", text=bar + "\rdone 10/10\nkept warning\n"),
+    ])])
+    nb.metadata["widgets"] = {"state": {}}
+    assert report.static_outputs(nb, "t") == 2
+    outs = nb.cells[0].outputs
+    assert [list(o.get("data", {})) for o in outs[:2]] == [["image/svg+xml"]] * 2
+    assert all("<svg" in o.data["image/svg+xml"] and "mark-line" in o.data["image/svg+xml"]
+               for o in outs[:2])
+    assert len(outs) == 3 and outs[2].text == "done 10/10\nkept warning\n"
+    assert "widgets" not in nb.metadata
+
+
+def test_cli_lists_notebooks(capsys):
+    assert report.cli(["report", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "catastrophic-spending" in out and "n_households = 4000" in out
+    assert "dashboards" not in out
+    assert report.cli(["nope"]) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# A notebook that fails
+
+
+def _broken_notebooks(tmp_path: Path) -> Path:
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    params = nbformat.v4.new_code_cell("divisor = 0  # what we divide by")
+    params.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# A broken notebook"),
+        params,
+        nbformat.v4.new_code_cell("x = 10"),
+        nbformat.v4.new_code_cell("# divide\nratio = x / divisor\nprint(ratio)"),
+        nbformat.v4.new_code_cell("print('never runs')"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, notebooks / "broken.ipynb")
+    return notebooks
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_failing_notebook_names_notebook_cell_and_error(tmp_path):
+    notebooks = _broken_notebooks(tmp_path)
+    out = tmp_path / "build" / "report"
+    # An override makes papermill inject a cell; the index must still be the original one.
+    with pytest.raises(NotebookFailed) as info:
+        report.build_report(out, notebooks_dir=notebooks, parameters={"divisor": 0},
+                            progress=False, pdf=False)
+    err = info.value
+    assert (err.notebook, err.cell_index, err.first_line) == ("notebooks/broken.ipynb", 3, "# divide")
+    message = str(err)
+    assert "notebook notebooks/broken.ipynb failed in cell 3" in message
+    assert "ZeroDivisionError: division by zero" in message
+    assert "ratio = x / divisor" in message  # the line of the cell that raised
+    assert "divisor=0 (-p divisor)" in message
+    assert "Traceback" not in message
+    assert not out.exists()  # no half-built report
+    executed = tmp_path / "build" / "report-failed" / "notebooks" / "broken.ipynb"
+    assert err.executed == executed and executed.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_command_line_failure_is_one_clear_message(tmp_path):
+    notebooks = _broken_notebooks(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "healthcover.report", "--notebooks", str(notebooks), "--no-pdf",
+         "-q", "-o", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert proc.returncode == 1
+    assert "Report build stopped: notebook notebooks/broken.ipynb failed in cell 3" in proc.stderr
+    assert "which starts: # divide" in proc.stderr
+    assert "ZeroDivisionError" in proc.stderr
+    assert "Traceback (most recent call last)" not in proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# The reduced build, twice
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    """Two reduced builds of this checkout into separate directories (the first with a PDF)."""
+    base = tmp_path_factory.mktemp("report")
+    first = report.build_report(base / "a" / "report", progress=False, pdf=True, **SMALL)
+    second = report.build_report(base / "b" / "report", progress=False, pdf=False, **SMALL)
+    return first, second
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_two_builds_give_the_same_numbers(builds):
+    first, second = (report.report_numbers(b) for b in builds)
+    assert first.keys() == second.keys()
+    differ = {k: (first[k], second[k]) for k in first if first[k] != second[k]}
+    assert not differ, "numbers differ between two builds of one commit:\n" + "\n".join(
+        f"  {k}: {a[:8]} vs {b[:8]}" for k, (a, b) in list(differ.items())[:5])
+    assert sum(len(v) for v in first.values()) > 1_000  # tables, chart axes, parameters
+    assert first["index.html parameters illness-induced-poverty"][:3] == ["2000", "20000", "7"]
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_notebook_pages_are_identical_but_for_the_stamp(builds):
+    """Stronger than equal numbers: each notebook page is the same bytes once the navigation
+    (which links the PDF only when there is one) and the footer (build time) are removed."""
+    def content(path: Path) -> str:
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r'<nav\b[^>]*\bhc-nav\b.*?</nav>', "", text, flags=re.DOTALL)
+        return re.sub(r'<footer\b[^>]*\bhc-footer\b.*?</footer>', "", text, flags=re.DOTALL)
+
+    for page in ["catastrophic-spending.html", "illness-induced-poverty.html"]:
+        assert content(builds[0] / page) == content(builds[1] / page), page
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_front_page_records_stamp_and_parameters(builds):
+    from bs4 import BeautifulSoup
+
+    import healthcover
+
+    out = builds[0]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(index, "html.parser")
+    stamp = {tr.th.get_text(strip=True): tr.td.get_text(" ", strip=True)
+             for tr in soup.select("table.hc-stamp tr")}
+    assert stamp["Package"] == f"healthcover {healthcover.__version__}"
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
+                          text=True)
+    if head.returncode == 0:
+        assert stamp["Git commit"].startswith(head.stdout.strip())
+        assert "clean tree" in stamp["Git commit"] or "dirty" in stamp["Git commit"]
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", stamp["Built"])
+    assert stamp["Python"].startswith(sys.version.split()[0])
+    assert "PYTHONHASHSEED=0" in stamp["Kernel"]
+    assert "requirements-lock.txt" in stamp["Environment lock"]
+    assert "-p mc_draws 2000" in stamp["Command"]
+    assert "report.pdf" in stamp["PDF"] or "not produced" in stamp["PDF"]
+    rows = {(t["data-notebook"], tr.select("td")[0].get_text(strip=True)):
+            [td.get_text(" ", strip=True) for td in tr.select("td")]
+            for t in soup.select("table.hc-parameters") for tr in t.select("tbody tr")}
+    assert rows[("catastrophic-spending", "n_households")][1:4] == [
+        "600", "4000", "-p catastrophic-spending:n_households"]
+    assert rows[("illness-induced-poverty", "mc_draws")][1:4] == ["2000", "20000", "-p mc_draws"]
+    assert rows[("catastrophic-spending", "seed")][1:4] == ["2024", "2024", "default"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [n["name"] for n in manifest["notebooks"]] == SMALL["only"]
+    assert (out / "notebooks" / "catastrophic-spending.ipynb").exists()
+    cites = BeautifulSoup((out / "citations.html").read_text(encoding="utf-8"), "html.parser")
+    assert "&lt;table" not in str(cites)  # tables are markup, not escaped text
+    heads = [th.get_text(strip=True) for th in cites.select("table.hc-citation-table")[0].select("thead th")]
+    assert {"parameter", "value", "kind", "doc", "article", "quote"} <= set(heads)
+    ids = {h.get("id") for h in cites.select("h2")}
+    assert {"scheme-jilin-resident-2008", "scheme-dazu-resident"} <= ids
+    assert len(cites.select("table.hc-citation-table tbody tr")) > 200
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_pages_fetch_nothing_from_other_hosts(builds):
+    pages = sorted(builds[0].glob("*.html"))
+    assert {p.name for p in pages} >= {"index.html", "citations.html", "print.html",
+                                       "catastrophic-spending.html"}
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert report.external_references(text) == [], page.name
+        assert "cdn.jsdelivr" not in text and "require.min.js" not in text, page.name
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_pdf_of_the_whole_report(builds):
+    pdf = builds[0] / "report.pdf"
+    if not pdf.exists():
+        if Path(report.CHROMIUM).exists():
+            manifest = json.loads((builds[0] / "manifest.json").read_text(encoding="utf-8"))
+            pytest.fail(f"chromium is installed but no PDF: {manifest['pdf']}")
+        pytest.skip(f"{report.CHROMIUM} is missing; `make test` installs Debian's chromium")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) > 5
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_pages_open_offline_in_chromium_with_charts(builds, browser):
+    """From file://, every request that is not a local file is blocked and recorded; the
+    index links each notebook page, whose charts are SVG with marks, drawn on screen."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    out = builds[0]
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    blocked, errors = [], []
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(("file:", "data:", "about:", "blob:")):
+            r.continue_()
+        else:
+            blocked.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto((out / "index.html").as_uri())
+        assert page.title() == "healthcover report"
+        links = page.locator("table.hc-notebooks a")
+        assert links.count() == len(SMALL["only"])
+        charts_seen = 0
+        for i in range(links.count()):
+            page.goto((out / "index.html").as_uri())
+            page.locator("table.hc-notebooks a").nth(i).click()
+            page.wait_for_load_state("load")
+            svgs = page.locator(".jp-RenderedSVG svg")
+            assert svgs.count() >= 1, page.url
+            marks = page.locator(".jp-RenderedSVG svg g[class*='role-mark'] > *")
+            assert marks.count() > 0, page.url
+            box = svgs.first.bounding_box()
+            assert box and box["width"] > 100 and box["height"] > 100
+            svgs.first.scroll_into_view_if_needed()
+            charts_seen += svgs.count()
+            page.screenshot(path=str(ARTIFACTS / f"report-{Path(page.url).stem}.png"))
+        assert charts_seen >= 4  # three in catastrophic-spending, one in illness-induced-poverty
+        page.goto((out / "print.html").as_uri())
+        assert page.locator(".jp-RenderedSVG svg").count() == charts_seen
+    finally:
+        context.close()
+    assert not blocked, f"report pages requested other hosts: {blocked}"
+    assert not errors, f"console errors: {errors}"
+
+
+def test_svg_ids_are_renamed_in_order_of_definition():
+    """vl-convert numbers clip paths with a process-wide counter; the page must not show it."""
+    def svg(a, b):
+        return (f'<svg><clipPath id="clip{a}"></clipPath><clipPath id="clip{b}"></clipPath>'
+                f'<g clip-path="url(#clip{a})"></g><use href="#clip{b}"/></svg>')
+
+    first = report._unique_svg_ids(svg(1, 2), "nb-chart1")
+    assert first == report._unique_svg_ids(svg(7, 8), "nb-chart1")
+    assert 'id="nb-chart1-id1"' in first and 'url(#nb-chart1-id1)' in first
+    assert 'href="#nb-chart1-id2"' in first
