@@ -9,14 +9,16 @@ STAMP  := $(VENV)/.installed
 # CI and this machine run as root; elsewhere apt needs sudo.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install test dashboard report bench clean distclean
+.PHONY: install test dashboard report lock bench clean distclean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml $(wildcard share/jupyter/voila/templates/healthcover/*)
+# Installs the versions pinned in requirements-lock.txt (constraints: only what pyproject.toml
+# asks for is installed), so a rebuild months later runs on the same packages.
+$(STAMP): pyproject.toml requirements-lock.txt $(wildcard share/jupyter/voila/templates/healthcover/*)
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,data,report]'
+	$(PY) -m pip install --quiet -c requirements-lock.txt -e '.[test,data,report]'
 	@if [ -x /usr/bin/chromium ] && dpkg -s fonts-noto-cjk >/dev/null 2>&1; then :; \
 	elif command -v apt-get >/dev/null; then \
 	  echo "Installing Debian chromium and fonts-noto-cjk (browser tests, Chinese labels)"; \
@@ -33,9 +35,19 @@ dashboard: $(STAMP)
 	@echo "Dashboards: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the server)"
 	$(VENV)/bin/voila notebooks/dashboards --no-browser --port=$(PORT) --Voila.ip=127.0.0.1
 
-# The report module is written separately (healthcover/report.py).
+# Every notebook under notebooks/ (not the dashboards) into build/report/ (HTML and PDF);
+# ARGS passes options: make report ARGS="-p n_households 20000 --no-pdf"
 report: $(STAMP)
-	$(PY) -m healthcover.report
+	$(PY) -m healthcover.report $(ARGS)
+
+# Re-pin requirements-lock.txt from a fresh install of pyproject.toml's dependencies.
+lock:
+	rm -rf .venv-lock && python3 -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[test,data,report]'
+	{ sed -n '/^#/p' requirements-lock.txt; .venv-lock/bin/python -m pip freeze --exclude-editable; } > requirements-lock.txt.new
+	mv requirements-lock.txt.new requirements-lock.txt
+	rm -rf .venv-lock
 
 # Benchmarks print speeds beside a baseline measured in the same run; they never fail.
 bench: $(STAMP)

@@ -118,3 +118,35 @@ def test_environment_installs_the_package_with_its_extras():
 )
 def test_name_normalisation(spec, expected):
     assert split_requirement(spec) == expected
+
+
+def lock_pins() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements-lock.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, sep, version = line.partition("==")
+            assert sep, f"requirements-lock.txt: {line!r} is not NAME==VERSION"
+            pins[normalise(name)] = version
+    return pins
+
+
+def test_lock_pins_every_dependency_at_or_above_its_floor():
+    """`make install` installs with -c requirements-lock.txt; a dependency the lock does not
+    pin would float, and a pin below pyproject's floor would make pip fail."""
+    from packaging.version import Version
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    everything = dict(split_requirement(s) for s in project["dependencies"]
+                      + extras["test"] + extras["data"] + extras["report"])  # not [dev]
+    pins = lock_pins()
+    unpinned = sorted(set(everything) - set(pins))
+    assert not unpinned, f"requirements-lock.txt does not pin {', '.join(unpinned)}; run make lock"
+    low = [f"{n} {pins[n]} < {f}" for n, f in everything.items() if f and Version(pins[n]) < Version(f)]
+    assert not low, f"requirements-lock.txt pins below pyproject.toml's floors: {low}; run make lock"
+
+
+def test_make_install_uses_the_lock():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "-c requirements-lock.txt -e '.[test,data,report]'" in makefile
