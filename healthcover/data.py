@@ -417,7 +417,8 @@ def for_scheme(
         )
     claims = population.claims.copy()
     claims["facility"] = claims["facility"].map(fmap)
-    claims["care"] = claims["care"].map(lambda c: kmap.get(c) or c)
+    # A dict over the distinct values: Series.map with a function calls it once per row.
+    claims["care"] = claims["care"].map({c: kmap.get(c) or c for c in claims["care"].unique()})
     persons = population.persons.copy()
     persons["category"] = persons["category"].map(dict(cmap))
     if persons["category"].isna().any():
