@@ -78,12 +78,35 @@ def bench_reform(n: int, moves: int) -> None:
           f"median {1000 * statistics.median(times):.0f} ms")
 
 
+def _median_ms(widget, values) -> float:
+    times = []
+    for v in values:
+        t = time.perf_counter()
+        widget.value = v  # the page's callback runs synchronously, as for a visitor's move
+        times.append(time.perf_counter() - t)
+    return 1000 * statistics.median(times)
+
+
+def bench_small(moves: int) -> None:
+    from healthcover.widgets import poverty_dashboard, solvency
+
+    d = poverty_dashboard.illness_poverty("zh").dashboard
+    shares = [0.25, 0.3, 0.35, 0.4, 0.45, 0.49, 0.21][:moves]
+    print(f"illness and poverty, illness share (tornado, {poverty_dashboard.MC_DRAWS:,} Monte Carlo "
+          f"draws, two charts): median {_median_ms(d.sliders['illness_share'], shares):.0f} ms")
+    f = solvency.fund_solvency("zh").dashboard
+    costs = [2_000, 2_500, 3_500, 4_000, 4_500, 5_000, 5_500][:moves]
+    print(f"fund solvency, mean cost (exact distribution, target contribution, {solvency.N_PATHS:,}-path "
+          f"projection, three charts): median {_median_ms(f.mean_cost, costs):.0f} ms")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--households", type=int, default=rx.DEFAULT_HOUSEHOLDS)
     ap.add_argument("--moves", type=int, default=7)
     a = ap.parse_args()
     bench_reform(a.households, a.moves)
+    bench_small(a.moves)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import json
 from pathlib import Path
@@ -10,6 +11,13 @@ from types import SimpleNamespace
 from healthcover._voila import HandoverSafeKernelManager
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(coro):
+    """asyncio.run in a thread of its own: Playwright's sync API (session fixtures of the
+    browser tests) may hold a running event loop in the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _manager(timeout: float):
@@ -33,14 +41,14 @@ def test_a_kernel_handed_out_gets_the_full_timeout_to_connect(monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr("healthcover._voila.time.monotonic", lambda: clock[0])
     km, shut = _manager(timeout=120)
-    asyncio.run(km.cull_kernel_if_idle("k"))  # first seen unconnected: the plain culler would go
+    run(km.cull_kernel_if_idle("k"))  # first seen unconnected: the plain culler would go
     clock[0] += 119
-    asyncio.run(km.cull_kernel_if_idle("k"))
+    run(km.cull_kernel_if_idle("k"))
     assert shut == []
     clock[0] += 2  # never connected for a whole timeout: abandoned
-    asyncio.run(km.cull_kernel_if_idle("k"))
+    run(km.cull_kernel_if_idle("k"))
     assert shut == ["k"]
-    asyncio.run(km.cull_kernel_if_idle("other"))  # forgets kernels that are gone
+    run(km.cull_kernel_if_idle("other"))  # forgets kernels that are gone
     assert "k" not in km._unconnected_since
 
 
@@ -48,15 +56,15 @@ def test_a_connection_resets_the_clock(monkeypatch):
     clock = [0.0]
     monkeypatch.setattr("healthcover._voila.time.monotonic", lambda: clock[0])
     km, shut = _manager(timeout=10)
-    asyncio.run(km.cull_kernel_if_idle("k"))
+    run(km.cull_kernel_if_idle("k"))
     km._kernel_connections["k"] = 1  # the browser connected; connected viewers are never culled
     clock[0] += 60
-    asyncio.run(km.cull_kernel_if_idle("k"))
+    run(km.cull_kernel_if_idle("k"))
     assert shut == [] and "k" not in km._unconnected_since
     km._kernel_connections["k"] = 0  # the viewer left
-    asyncio.run(km.cull_kernel_if_idle("k"))
+    run(km.cull_kernel_if_idle("k"))
     clock[0] += 11
-    asyncio.run(km.cull_kernel_if_idle("k"))
+    run(km.cull_kernel_if_idle("k"))
     assert shut == ["k"]
 
 
