@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-from healthcover.errors import HealthcoverError
+from healthcover.errors import HealthcoverError, NotStatedError
 from healthcover.schemes import Scheme, list_schemes, load_scheme
 
 __version__ = "0.1.0"
@@ -55,7 +55,7 @@ _SUBMODULES = {
     "employee", "constraints", "secondary", "schemes",
 }
 
-__all__ = ["HealthcoverError", "Scheme", "list_schemes", "load_scheme", "__version__", *_LAZY]
+__all__ = ["HealthcoverError", "NotStatedError", "Scheme", "list_schemes", "load_scheme", "__version__", *_LAZY]
 
 
 def __getattr__(name: str):

@@ -696,7 +696,7 @@ def _check_status(scheme, t: _Tables, cell, care, cat, fac) -> None:
         leaf = p.cells.get(key)
         if leaf is not None and not leaf.usable:
             err = scheme.not_stated_error(p, key, leaf)
-            raise HealthcoverError(f"claims {rows_preview(rows)} need it: {err}")
+            raise err.with_prefix(f"claims {rows_preview(rows)} need it: ")
         raise HealthcoverError(
             f"claims {rows_preview(rows)}: {scheme.file.name}: {path} has no value for "
             + ", ".join(f"{k}={val}" for k, val in dims.items())

@@ -12,6 +12,30 @@ class HealthcoverError(ValueError):
     """
 
 
+class NotStatedError(HealthcoverError):
+    """A value the document leaves blank was needed: the caller must supply an assumption.
+
+    Besides the message, it carries what a dashboard needs to explain it to a visitor without
+    code: the scheme, variant, parameter path, the cell (e.g. ``"category=adult"``), the
+    citation of the blank and the file's note on it.
+    """
+
+    def __init__(self, message: str, *, scheme_id: str, variant: str | None, path: str,
+                 cell: str, citation: str, note: str = ""):
+        super().__init__(message)
+        self.scheme_id = scheme_id
+        self.variant = variant
+        self.path = path
+        self.cell = cell
+        self.citation = citation
+        self.note = note
+
+    def with_prefix(self, prefix: str) -> "NotStatedError":
+        """The same error with ``prefix`` before the message (e.g. the rows that need it)."""
+        return NotStatedError(f"{prefix}{self}", scheme_id=self.scheme_id, variant=self.variant,
+                              path=self.path, cell=self.cell, citation=self.citation, note=self.note)
+
+
 def allowed(values: Iterable[object]) -> str:
     """Format an allowed set for an error message: ``a, b, c``."""
     return ", ".join(str(v) for v in values)

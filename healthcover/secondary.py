@@ -347,7 +347,7 @@ class Composed:
                 leaf = p.cells.get(key)
                 if leaf is not None and not leaf.usable:
                     hit = idx[care.astype(np.int64) * ncat + cat == pair]
-                    raise HealthcoverError(f"claims {rows_preview(hit)} need it (secondary payer): {s.not_stated_error(p, key, leaf)}")
+                    raise s.not_stated_error(p, key, leaf).with_prefix(f"claims {rows_preview(hit)} need it (secondary payer): ")
         fac_i, fac_u = facility
         sec = pd.DataFrame({
             "person_id": claims["person_id"].to_numpy()[idx],

@@ -101,3 +101,33 @@ def test_errors_show_a_message_never_a_traceback(web, demo_voila_url):
     page.wait_for_function("() => !document.querySelector('.hc-error').innerText.trim()")
     assert not page.locator(".hc-error").is_visible()
     web.assert_clean()
+
+
+def test_results_are_hidden_while_an_error_is_shown():
+    import ipywidgets as widgets
+
+    from healthcover.errors import HealthcoverError
+    from healthcover.widgets import Page
+
+    page = Page({"zh": "标题", "en": "Title"})
+    chart = widgets.HTML("<svg></svg>")
+    page.hide_on_error(chart)
+    boom = page.safe(lambda: (_ for _ in ()).throw(HealthcoverError("bad input")))
+    boom()
+    assert chart.layout.display == "none" and "bad input" in page.error_html.value
+    page.safe(lambda: None)()
+    assert chart.layout.display is None and page.error_html.value == ""
+
+
+def test_a_blank_in_the_document_reads_without_code():
+    import healthcover as hc
+    from healthcover.widgets.page import not_stated_html
+
+    with pytest.raises(hc.NotStatedError) as info:
+        hc.load_scheme("xiangzhou-resident").value("benefits.inpatient.rate")
+    err = info.value
+    assert (err.scheme_id, err.path) == ("xiangzhou-resident", "benefits.inpatient.rate")
+    assert "load_scheme(" in str(err)  # a researcher's message says how to supply the value
+    zh, en = not_stated_html(err, "zh"), not_stated_html(err, "en")
+    assert "报销比例" in zh and "doc 003" in zh and "load_scheme" not in zh
+    assert "reimbursement rate" in en and "does not assume a value" in en and "load_scheme" not in en

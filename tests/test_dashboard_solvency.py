@@ -143,3 +143,23 @@ def test_fund_solvency_in_the_browser(web, voila_url):
         "() => document.querySelector('.hc-projection-chart svg').innerHTML.includes('(CNY million)')")
     web.screenshot("english")
     web.assert_clean()
+
+
+def test_a_blank_in_the_document_is_explained_and_stale_charts_hidden():
+    """Changchun's annual limit is blank in doc 001: the page says so in the visitor's language,
+    with the citation and no code, and hides the charts of the previous variant."""
+    from healthcover.widgets import solvency as sv
+
+    page = sv.fund_solvency("en")
+    d = page.dashboard
+    d.fund.value = "jilin-resident-2008"
+    d.variant.value = "changchun"
+    msg = page.error_html.value
+    assert "leaves the annual limit" in msg and "Changchun" in msg and "doc 001, (五)2" in msg
+    assert "load_scheme(" not in msg and "overrides" not in msg and "Traceback" not in msg
+    assert d.projection.layout.display == "none" and d.result is None
+    page.language.value = "zh"
+    assert "文件未规定" in page.error_html.value and "年度最高支付限额" in page.error_html.value
+    d.variant.value = "city"
+    assert page.error_html.value == "" and d.projection.layout.display is None
+    assert d.result is not None and d.result.scheme.variant == "city"

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from healthcover.errors import HealthcoverError, allowed
+from healthcover.errors import HealthcoverError, NotStatedError, allowed
 from healthcover.schemes.load import (
     apply_overrides,
     find_scheme_file,
@@ -205,11 +205,14 @@ class Scheme:
         cell = ".".join(k for k, d in zip(key, p.by) if d != "variant")
         okey = p.path + (f".{cell}" if cell else "")
         note = f" ({leaf.note})" if leaf.note else ""
-        return HealthcoverError(
+        return NotStatedError(
             f"{self.file.name}: {p.path} ({_fmt_key(p.by, key) or 'all'}) is not stated in the document "
             f"[{src.cite()}]{note}; supply an explicit assumption, e.g. "
             f"load_scheme({self.id!r}{', variant=' + repr(self.variant) if self.variant else ''}, "
-            f"overrides={{{okey!r}: ...}})"
+            f"overrides={{{okey!r}: ...}})",
+            scheme_id=self.id, variant=self.variant, path=p.path,
+            cell=_fmt_key([d for d in p.by if d != "variant"], [k for k, d in zip(key, p.by) if d != "variant"]),
+            citation=src.cite(), note=leaf.note or "",
         )
 
     def citation(self, path: str, **dims: str) -> str:

@@ -513,10 +513,11 @@ class ClaimCalculator:
             widgets.VBox([r.box for r in self.rows]),
             widgets.HBox([self.add, self.remove]),
             self.summary,
-            widgets.HBox([self.breakdown, self.curve], layout=widgets.Layout(flex_flow="row wrap")),
+            charts := widgets.HBox([self.breakdown, self.curve], layout=widgets.Layout(flex_flow="row wrap")),
             self.episodes_html,
             self.rules_html,
         )
+        page.hide_on_error(charts)
         page.on_change([self.variant, self.category, self.years], self.update)
         for row in self.rows:
             page.on_change(row.controls, self.update)

@@ -28,7 +28,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from healthcover.errors import HealthcoverError
+from healthcover.errors import HealthcoverError, NotStatedError
 from healthcover.widgets.i18n import Label, both, language_toggle, text
 
 __all__ = ["Page", "log"]
@@ -96,6 +96,7 @@ class Page(widgets.VBox):
         self._option_bindings: list[tuple[Any, list[tuple[Label, Any]]]] = []
         self._lang_callbacks: list[Callable[[], Any]] = []
         self._error_callbacks: list[Callable[[], Any]] = []
+        self._results: list[Any] = []  # hidden while an error is shown (they would be stale)
         self._quiet = False  # True while relabelling: option resets are not user changes
 
         header = widgets.HBox(
@@ -204,7 +205,11 @@ class Page(widgets.VBox):
         A :class:`HealthcoverError` (or a string) is shown as its text after a bilingual
         "cannot compute"; anything else shows only a generic notice.
         """
-        if isinstance(error, (HealthcoverError, str)):
+        blank = _not_stated(error)
+        if blank is not None:
+            head = both("cannot_compute")
+            body = not_stated_html(blank, self.lang)
+        elif isinstance(error, (HealthcoverError, str)):
             head = both("cannot_compute")
             body = html.escape(str(error))
         else:
@@ -212,6 +217,8 @@ class Page(widgets.VBox):
             body = html.escape(text("unexpected_error", "zh") + "\n" + text("unexpected_error", "en"))
         self.error_html.value = f"<b>{html.escape(head)}</b><br>{body}"
         self.error_html.layout.display = None
+        for w in self._results:
+            w.layout.display = "none"
         for fn in self._error_callbacks:
             try:
                 fn()
@@ -223,9 +230,16 @@ class Page(widgets.VBox):
         self._error_callbacks.append(fn)
         return fn
 
+    def hide_on_error(self, *results: Any) -> None:
+        """Widgets (charts, tables) hidden while an error is shown: after a failed update
+        they still show the previous inputs' results, which the controls no longer match."""
+        self._results.extend(results)
+
     def clear_error(self) -> None:
         self.error_html.value = ""
         self.error_html.layout.display = "none"
+        for w in self._results:
+            w.layout.display = None
 
     def safe(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap a callback: errors go to the error area (and the server log), never the page.
@@ -270,3 +284,52 @@ class Page(widgets.VBox):
         for control in controls:
             control.observe(lambda change: guarded(), names=names)
         return guarded
+
+
+# What a visitor reads for a parameter path's last part (the rest of the path names the care).
+_RULES = {
+    "deductible": {"zh": "起付线", "en": "deductible"},
+    "rate": {"zh": "报销比例", "en": "reimbursement rate"},
+    "annual_limit": {"zh": "年度最高支付限额", "en": "annual limit"},
+    "per_claim_limit": {"zh": "单次支付限额", "en": "limit per claim"},
+    "fund_amount": {"zh": "定额支付", "en": "fixed payment"},
+}
+
+
+def _not_stated(error: BaseException | str | None) -> NotStatedError | None:
+    """The NotStatedError behind ``error`` (itself, or its cause or context), if any."""
+    seen = 0
+    while isinstance(error, BaseException) and seen < 5:
+        if isinstance(error, NotStatedError):
+            return error
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return None
+
+
+def not_stated_html(err: NotStatedError, lang: str) -> str:
+    """A blank in the document explained without code: which rule, of which scheme, and where
+    the document is silent; the dashboard does not invent the value."""
+    from healthcover.schemes import load_scheme
+
+    try:
+        s = load_scheme(err.scheme_id, err.variant)
+        title = text({"zh": s.meta.title.zh, "en": s.meta.title.en}, lang)
+        if err.variant and s.meta.variants and err.variant in s.meta.variants:
+            v = s.meta.variants[err.variant]
+            title += f" · {text({'zh': v.zh, 'en': v.en}, lang)}"
+    except Exception:  # the explanation must not fail: fall back to the id
+        title = err.scheme_id + (f" · {err.variant}" if err.variant else "")
+    rule = err.path.rsplit(".", 1)[-1]
+    what = text(_RULES[rule], lang) if rule in _RULES else err.path
+    if lang == "zh":
+        msg = (f"文件未规定「{title}」的{what}，仪表盘不替文件假设数值。"
+               f"请选择其他制度、档次或人员类别。文件出处：{err.citation}")
+    else:
+        msg = (f"The document leaves the {what} of “{title}” blank, and the dashboard does "
+               f"not assume a value for it. Choose another scheme, variant or person category. "
+               f"Where the document is silent: {err.citation}")
+        if err.note:
+            msg += f" ({err.note})"
+    return html.escape(msg) + f'<br><span class="hc-error-path">{html.escape(err.path)}</span>'
+

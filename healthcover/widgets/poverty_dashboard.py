@@ -362,6 +362,7 @@ class IllnessPoverty:
         self.mc.add_class("hc-mc-chart")
         page.set_body(widgets.HTML(_CSS), *rows, self.fixed, self.level, self.summary, self.tornado,
                       self.mc, self.mc_note, self.caveats)
+        page.hide_on_error(self.tornado, self.mc, self.mc_note)
         page.on_change([*self.sliders.values(), self.level], self.update)
         page.on_lang(self.update)
         page.on_error(self._blank)

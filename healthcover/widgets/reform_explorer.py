@@ -971,8 +971,9 @@ class ReformExplorer:
                              layout=widgets.Layout(width="500px", margin="0 0 0 12px")),
             ], layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start")),
             self.quintile_chart,
-            widgets.HBox([self.money_chart, self.oop_chart], layout=widgets.Layout(flex_flow="row wrap")),
+            charts := widgets.HBox([self.money_chart, self.oop_chart], layout=widgets.Layout(flex_flow="row wrap")),
         )
+        page.hide_on_error(self.quintile_chart, charts)
         page.on_change([self.scheme], self._scheme_changed)
         page.on_change([self.variant], self._build)
         page.on_change([self.beyond], self._beyond_changed)

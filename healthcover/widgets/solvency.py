@@ -465,10 +465,11 @@ class FundSolvency:
             widgets.HTML(_CSS),
             widgets.VBox([w for w, _ in controls[:2]] + [self.fund_note] + [w for w, _ in controls[2:]]),
             self.summary,
-            widgets.HBox([self.distribution, self.deficit], layout=widgets.Layout(flex_flow="row wrap")),
+            charts := widgets.HBox([self.distribution, self.deficit], layout=widgets.Layout(flex_flow="row wrap")),
             self.projection,
             self.notes,
         )
+        page.hide_on_error(charts, self.projection, self.notes)
         page.on_change([self.fund], self._fund_changed)
         page.on_change([self.variant, self.members, self.admissions, self.mean_cost, self.target,
                         self.inflation, self.subsidy_growth, self.individual_growth], self.update)
