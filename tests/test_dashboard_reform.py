@@ -287,3 +287,22 @@ def test_reform_explorer_in_the_browser(web, voila_url):
     page.wait_for_function("() => document.querySelector('.hc-quintile-chart svg').innerHTML.includes('Share (%)')")
     web.screenshot("english")
     web.assert_clean()
+
+
+def test_a_variant_the_document_leaves_blank_says_so_in_both_languages():
+    """Changchun's annual limit is blank in doc 001: the explorer shows why it cannot compute,
+    keeps saying so after a language change, hides the previous charts, and recovers."""
+    page = rx.reform_explorer("zh", n_households=2_000)
+    ex = page.explorer
+    ex.scheme.value = "jilin-resident-2008"
+    ex.variant.value = "changchun"
+    assert "文件未规定" in page.error_html.value and "年度最高支付限额" in page.error_html.value
+    assert ex.result is None and ex.quintile_chart.layout.display == "none"
+    page.language.value = "en"
+    assert "leaves the annual limit" in page.error_html.value
+    assert "load_scheme(" not in page.error_html.value
+    ex.poverty_line.value = 700  # still no result, still the reason
+    assert "leaves the annual limit" in page.error_html.value
+    ex.variant.value = "city"
+    assert page.error_html.value == "" and ex.result is not None
+    assert ex.quintile_chart.layout.display is None

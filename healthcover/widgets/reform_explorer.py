@@ -994,6 +994,11 @@ class ReformExplorer:
 
     def _build(self) -> None:
         page = self.page
+        # Forget the last scheme first: if this one cannot be built, no control may still act
+        # on the old model, and the page shows the error, not the old scheme's sliders.
+        self.model = None
+        self.sliders, self._headers, self._tab_titles = [], [], []
+        self.tabs.children = []
         self.model = model = _model(self.scheme.value, self.variant.value, self.n_households, self.seed)
         model.set_poverty_line(self.poverty_line.value)
         self.sliders = []
@@ -1063,6 +1068,8 @@ class ReformExplorer:
         self.update()
 
     def _poverty_changed(self) -> None:
+        if self.model is None:  # the scheme could not be built: try again (and say why)
+            return self._build()
         self.model.set_poverty_line(self.poverty_line.value)
         self.update()
 
@@ -1079,6 +1086,8 @@ class ReformExplorer:
                 if abs(float(s.widget.value) - s.row["value"]) > 1e-9}
 
     def update(self) -> None:
+        if self.model is None:
+            return self._build()
         t0 = time.perf_counter()
         result = self.model.run(self.overrides(), allow_out_of_range=self.beyond.value)
         self.result = result
@@ -1108,7 +1117,11 @@ class ReformExplorer:
         self.timings.update({"html": t1 - t0, "chart_specs": t2 - t1, "chart_render": t3 - t2})
 
     def _relabel(self) -> None:
+        if self.model is None:  # rebuilding re-raises the reason, now in the new language
+            return self._build()
         self._relabel_static()
+        if self.result is None:  # the last run failed: run again, so the error shows (relabelled)
+            return self.update()
         self._render()
 
     def _blank(self) -> None:
