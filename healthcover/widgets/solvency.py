@@ -505,12 +505,13 @@ class FundSolvency:
 
     def update(self) -> None:
         lang = self.page.lang
+        # The fund's description holds whether or not the computation below succeeds.
+        self.fund_note.value = html.escape(text(FUNDS[self.fund.value].note, lang))
         r = solvency(self.fund.value, self.variant.value, members=self.members.value,
                      admission_rate=self.admissions.value / 100.0, mean_cost=self.mean_cost.value,
                      target=self.target.value, claims_inflation=self.inflation.value,
                      subsidy_growth=self.subsidy_growth.value, individual_growth=self.individual_growth.value)
         self.result = r
-        self.fund_note.value = html.escape(text(r.fund.note, lang))
         self.summary.value = summary_html(r, lang)
         self.notes.value = "".join(f"<p>{html.escape(text(k, lang))}</p>" for k in ("income_note", "assumptions_note"))
         self.distribution.update(distribution_chart(r, lang), lang=lang)
