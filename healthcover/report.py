@@ -63,6 +63,7 @@ __all__ = [
     "cli",
     "external_references",
     "find_notebooks",
+    "local_files_only",
     "main",
     "notebook_parameters",
     "report_numbers",
@@ -591,6 +592,23 @@ def _vl_version(spec: dict) -> str | None:
     return "v" + same_major[-1].replace(".", "_") if same_major else None
 
 
+def local_files_only(page) -> list[str]:
+    """Let a Playwright ``page`` load only local files (and data:, blob:, about:); every other
+    request is aborted and its URL appended to the returned list."""
+    blocked: list[str] = []
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(("file:", "data:", "about:", "blob:")):
+            r.continue_()
+        else:
+            blocked.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    return blocked
+
+
 def chart_svg(spec: dict, *, vega: bool = False) -> str:
     """A Vega-Lite (or Vega) spec drawn to SVG by vl-convert, with no network access."""
     import vl_convert as vlc
@@ -830,17 +848,7 @@ def _print_pdf(html_path: Path, pdf_path: Path, chromium: str) -> str:
         try:
             page = browser.new_page()
             # Nothing but the file itself may load: the PDF proves the page is self-contained.
-            blocked: list[str] = []
-
-            def route(r):
-                url = r.request.url
-                if url.startswith(("file:", "data:", "about:", "blob:")):
-                    r.continue_()
-                else:
-                    blocked.append(url)
-                    r.abort()
-
-            page.route("**/*", route)
+            blocked = local_files_only(page)
             page.goto(html_path.resolve().as_uri(), wait_until="load", timeout=300_000)
             page.emulate_media(media="print")
             kwargs = dict(path=str(pdf_path), format="A4", print_background=True,

@@ -317,17 +317,7 @@ def test_pages_open_offline_in_chromium_with_charts(builds, browser):
     out = builds[0]
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
-    blocked, errors = [], []
-
-    def route(r):
-        url = r.request.url
-        if url.startswith(("file:", "data:", "about:", "blob:")):
-            r.continue_()
-        else:
-            blocked.append(url)
-            r.abort()
-
-    page.route("**/*", route)
+    blocked, errors = report.local_files_only(page), []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
