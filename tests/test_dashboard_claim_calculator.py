@@ -91,9 +91,23 @@ def _svg(page, selector: str) -> str:
 @pytest.mark.slow
 def test_landing_page_lists_the_dashboards(web, voila_url):
     page = web.page
+    from healthcover.widgets import poverty_dashboard, reform_explorer, solvency  # noqa: F401 (their labels)
+    from healthcover.widgets.i18n import LABELS
+
     page.goto(voila_url + "/")
-    page.wait_for_selector("text=claim-calculator")
+    page.wait_for_selector(".voila-notebooks a")
     assert "医保仪表盘" in page.inner_text("body")
+    links = {a.get_attribute("href").split("?")[0].rsplit("/", 1)[-1]: a.inner_text()
+             for a in page.locator(".voila-notebooks a").all()}
+    assert set(links) == {"claim-calculator.ipynb", "reform-explorer.ipynb", "fund-solvency.ipynb",
+                          "illness-poverty.ipynb"}
+    for name, text_ in links.items():  # each dashboard by its own title and description
+        key = name.removesuffix(".ipynb").replace("-", "_")
+        for lang in ("zh", "en"):
+            assert LABELS[key][lang] in text_ and LABELS[key + "_sub"][lang] in text_, (name, lang)
+    web.screenshot("landing")
+    page.locator(".voila-notebooks a", has_text="Fund solvency").click()
+    page.wait_for_selector(".hc-page")
     web.assert_clean()
 
 
