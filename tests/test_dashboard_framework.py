@@ -131,3 +131,27 @@ def test_a_blank_in_the_document_reads_without_code():
     zh, en = not_stated_html(err, "zh"), not_stated_html(err, "en")
     assert "报销比例" in zh and "doc 003" in zh and "load_scheme" not in zh
     assert "reimbursement rate" in en and "does not assume a value" in en and "load_scheme" not in en
+
+
+def test_the_offline_bundle_is_built_once_and_reused(tmp_path, monkeypatch):
+    """The JupyterChart bundle (about 0.9 MB, a second of vl-convert per kernel) is kept in a
+    cache file; a kernel that finds it uses exactly what enable_offline would have built."""
+    import altair as alt
+
+    from healthcover.widgets import charts
+
+    monkeypatch.setenv("HEALTHCOVER_CACHE", str(tmp_path))
+    original = alt.JupyterChart._esm
+    monkeypatch.setattr(alt.JupyterChart, "_is_offline", False)
+    monkeypatch.setattr(alt.JupyterChart, "_esm", original)
+    charts._enable_offline()  # builds the bundle and writes the file
+    built = alt.JupyterChart._esm
+    assert alt.JupyterChart._is_offline and "cdn.jsdelivr" not in built[:2000]
+    files = list(tmp_path.iterdir())
+    assert [f.suffix for f in files] == [".js"]
+    monkeypatch.setattr(alt.JupyterChart, "_is_offline", False)
+    monkeypatch.setattr(alt.JupyterChart, "_esm", original)
+    charts._enable_offline()  # another kernel: reads the file
+    assert alt.JupyterChart._is_offline and alt.JupyterChart._esm == built
+    chart = charts.InteractiveChart(alt.Chart().mark_point())
+    assert chart._esm == built

@@ -17,7 +17,11 @@ in ``widget.spec`` for tests.
 """
 from __future__ import annotations
 
+import contextlib
 import html
+import os
+import re
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -84,13 +88,47 @@ class SvgChart(widgets.HTML):
         self.value = f'<div class="hc-chart-empty">{html.escape(message)}</div>'
 
 
+def _bundle_cache() -> Path:
+    """Where the offline bundle is kept between kernels: one file per altair, vl-convert and
+    Vega-Lite version (``$HEALTHCOVER_CACHE`` or ``~/.cache/healthcover``)."""
+    import vl_convert as vlc
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    root = Path(os.environ.get("HEALTHCOVER_CACHE") or Path.home() / ".cache" / "healthcover")
+    name = f"jupyterchart-{alt.__version__}-{vlc.__version__}-{vl_version_for_vl_convert()}.js"
+    return root / re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+def _enable_offline() -> None:
+    """``JupyterChart.enable_offline()``, with its bundle read from a file when another kernel
+    has built it: vl-convert takes about a second per kernel to bundle the same JavaScript."""
+    cls = alt.JupyterChart
+    if getattr(cls, "_is_offline", False):
+        return
+    try:
+        path = _bundle_cache()
+        src = path.read_text(encoding="utf-8")
+    except (OSError, ImportError, AttributeError):
+        src = None
+    if src and hasattr(cls, "_is_offline"):
+        cls._esm, cls._is_offline = src, True  # what enable_offline sets, without re-bundling
+        return
+    cls.enable_offline(True)
+    with contextlib.suppress(OSError, ImportError, AttributeError):
+        path = _bundle_cache()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(cls._esm, encoding="utf-8")
+        tmp.replace(path)  # atomic: a kernel starting beside this one reads all or nothing
+
+
 class InteractiveChart(alt.JupyterChart):
     """``altair.JupyterChart`` with its JavaScript bundled (no CDN); ``update(chart)`` swaps it."""
 
     def __init__(self, chart: Any, **kwargs: Any):
         # Offline mode swaps the class's ES module for a self-contained bundle; once per kernel.
         # anywidget reads ``_esm`` at instance creation, so subclasses pick up the bundle.
-        alt.JupyterChart.enable_offline(True)
+        _enable_offline()
         # SVG rather than vega-embed's default canvas: crisp CJK text, marks readable by tests.
         kwargs.setdefault("embed_options", {"renderer": "svg", "actions": False})
         super().__init__(chart, **kwargs)
