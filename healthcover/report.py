@@ -66,6 +66,7 @@ __all__ = [
     "local_files_only",
     "main",
     "notebook_parameters",
+    "read_lock",
     "report_numbers",
 ]
 
@@ -372,18 +373,29 @@ def installed_versions() -> dict[str, str]:
     return out
 
 
+def read_lock(lock: Path) -> dict[str, str]:
+    """The pins of a ``pip freeze`` lock file as canonical name -> version; a line that is
+    neither a comment nor ``NAME==VERSION`` is an error naming the file and line."""
+    pins = {}
+    for number, line in enumerate(lock.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, sep, version = line.partition("==")
+        if not sep or not name.strip() or not version.strip():
+            raise ReportError(f"{lock}:{number}: {line!r} is not NAME==VERSION; regenerate it "
+                              "with make lock")
+        pins[_canonical(name.split("[")[0].strip())] = version.split(";")[0].strip()
+    return pins
+
+
 def lock_status(lock: Path, installed: Mapping[str, str] | None = None) -> dict[str, Any]:
     """How the running environment compares with the pins of ``requirements-lock.txt``."""
     if not lock.exists():
         return {"path": str(lock), "exists": False, "pins": 0, "differences": [],
                 "text": f"no {lock.name}: versions are as installed (see below)"}
     installed = installed_versions() if installed is None else installed
-    pins = {}
-    for line in lock.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if "==" in line:
-            name, version = line.split("==", 1)
-            pins[_canonical(name.split("[")[0])] = version.split(";")[0].strip()
+    pins = read_lock(lock)
     diffs = []
     for name, version in sorted(pins.items()):
         have = installed.get(name)
@@ -539,11 +551,11 @@ def _failure(nb: _Notebook, executed_path: Path, exc: BaseException, root: Path)
     if cell is not None and original_index is None:
         # the failing cell is papermill's injected one: an override broke it
         return NotebookFailed(nb.rel(root), index, "the parameters injected by papermill", error,
-                              cell_line=cell_line, parameters=params)
+                              cell_line=cell_line, parameters=params, executed=executed_path)
     return NotebookFailed(
         nb.rel(root), original_index, _first_line(source), error, cell_line=cell_line,
         py_line=_py_pair_line(nb.path, original_index) if original_index is not None else "",
-        parameters=params,
+        parameters=params, executed=executed_path,
     )
 
 
@@ -978,9 +990,9 @@ def build_report(
         failed = out_dir.parent / f"{out_dir.name}-failed"
         shutil.rmtree(failed, ignore_errors=True)
         partial.rename(failed)
-        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(exc.notebook).with_suffix("").name)
-        candidates = list((failed / "notebooks").glob(f"{slug}.ipynb"))
-        exc.executed = candidates[0] if candidates else failed
+        # Where the executed notebook is now; the whole failed build if papermill wrote none.
+        moved = failed / exc.executed.relative_to(partial) if exc.executed else failed
+        exc.executed = moved if moved.exists() else failed
         raise
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)

@@ -33,15 +33,19 @@ def split_requirement(spec: str) -> tuple[str, str | None]:
     return normalise(m.group(1)), floor.group(1) if floor else None
 
 
+def requirements_with(extras: list[str] | None = None) -> dict[str, str | None]:
+    """Runtime requirements plus those of ``extras`` (None: every extra) as name -> floor."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    optional = project.get("optional-dependencies", {})
+    specs = list(project["dependencies"])
+    for extra in optional if extras is None else extras:
+        specs += optional[extra]
+    return dict(split_requirement(s) for s in specs)
+
+
 def pyproject_requirements() -> tuple[dict[str, str | None], dict[str, str | None]]:
     """(runtime + test, every extra) as name -> floor."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    extras = project.get("optional-dependencies", {})
-    required = dict(split_requirement(s) for s in project["dependencies"] + extras.get("test", []))
-    everything = dict(required)
-    for specs in extras.values():
-        everything.update(split_requirement(s) for s in specs)
-    return required, everything
+    return requirements_with(["test"]), requirements_with()
 
 
 def conda_requirements() -> tuple[dict[str, str | None], list[str]]:
@@ -120,27 +124,15 @@ def test_name_normalisation(spec, expected):
     assert split_requirement(spec) == expected
 
 
-def lock_pins() -> dict[str, str]:
-    pins = {}
-    for line in (ROOT / "requirements-lock.txt").read_text(encoding="utf-8").splitlines():
-        line = line.split("#")[0].strip()
-        if line:
-            name, sep, version = line.partition("==")
-            assert sep, f"requirements-lock.txt: {line!r} is not NAME==VERSION"
-            pins[normalise(name)] = version
-    return pins
-
-
 def test_lock_pins_every_dependency_at_or_above_its_floor():
     """`make install` installs with -c requirements-lock.txt; a dependency the lock does not
     pin would float, and a pin below pyproject's floor would make pip fail."""
     from packaging.version import Version
 
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    extras = project["optional-dependencies"]
-    everything = dict(split_requirement(s) for s in project["dependencies"]
-                      + extras["test"] + extras["data"] + extras["report"])  # not [dev]
-    pins = lock_pins()
+    from healthcover.report import read_lock
+
+    everything = requirements_with(["test", "data", "report"])  # what make install installs
+    pins = read_lock(ROOT / "requirements-lock.txt")  # raises on a line that is not a pin
     unpinned = sorted(set(everything) - set(pins))
     assert not unpinned, f"requirements-lock.txt does not pin {', '.join(unpinned)}; run make lock"
     low = [f"{n} {pins[n]} < {f}" for n, f in everything.items() if f and Version(pins[n]) < Version(f)]

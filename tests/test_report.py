@@ -358,3 +358,12 @@ def test_svg_ids_are_renamed_in_order_of_definition():
     assert first == report._unique_svg_ids(svg(7, 8), "nb-chart1")
     assert 'id="nb-chart1-id1"' in first and 'url(#nb-chart1-id1)' in first
     assert 'href="#nb-chart1-id2"' in first
+
+
+def test_read_lock_names_a_line_that_is_not_a_pin(tmp_path):
+    lock = tmp_path / "requirements-lock.txt"
+    lock.write_text("# header\nAltair==6.3.0\nzope.interface==7.0  # comment\n\nnumpy>=2\n")
+    with pytest.raises(ReportError, match=r"requirements-lock.txt:5: 'numpy>=2' is not NAME==VERSION"):
+        report.read_lock(lock)
+    lock.write_text("# header\nAltair==6.3.0\nzope.interface==7.0  # comment\n")
+    assert report.read_lock(lock) == {"altair": "6.3.0", "zope-interface": "7.0"}
