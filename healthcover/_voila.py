@@ -31,17 +31,17 @@ class HandoverSafeKernelManager(AsyncMappingKernelManager):
         # Forget kernels that are gone (shut down by a visitor or by an earlier pass).
         for gone in set(self._unconnected_since) - set(self._kernels):
             del self._unconnected_since[gone]
-        if self._kernel_connections.get(kernel_id, 0):
+        kernel = self._kernels.get(kernel_id)
+        if kernel is None:
+            return None
+        connected = self._kernel_connections.get(kernel_id, 0)
+        if connected or getattr(kernel, "execution_state", None) == "dead":
+            # The usual rules: a connected viewer keeps the kernel, a dead one goes at once.
             self._unconnected_since.pop(kernel_id, None)
             return await super().cull_kernel_if_idle(kernel_id)
         now = time.monotonic()
         first = self._unconnected_since.setdefault(kernel_id, now)
-        kernel = self._kernels.get(kernel_id)
-        if kernel is not None and getattr(kernel, "execution_state", None) == "dead":
-            return await super().cull_kernel_if_idle(kernel_id)
-        timeout = self.cull_idle_timeout
-        if kernel is not None:
-            timeout = kernel.kernel_spec.metadata.get("cull_idle_timeout", timeout)
+        timeout = kernel.kernel_spec.metadata.get("cull_idle_timeout", self.cull_idle_timeout)
         if now - first < timeout:
             return None
         return await super().cull_kernel_if_idle(kernel_id)

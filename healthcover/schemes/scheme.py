@@ -202,7 +202,8 @@ class Scheme:
 
     def not_stated_error(self, p: Parameter, key: tuple[str, ...], leaf: Leaf) -> HealthcoverError:
         src = leaf.source or p.source
-        cell = ".".join(k for k, d in zip(key, p.by) if d != "variant")
+        dims = [(d, k) for d, k in zip(p.by, key) if d != "variant"]  # the variant is the scheme's
+        cell = ".".join(k for _, k in dims)
         okey = p.path + (f".{cell}" if cell else "")
         note = f" ({leaf.note})" if leaf.note else ""
         return NotStatedError(
@@ -211,7 +212,7 @@ class Scheme:
             f"load_scheme({self.id!r}{', variant=' + repr(self.variant) if self.variant else ''}, "
             f"overrides={{{okey!r}: ...}})",
             scheme_id=self.id, variant=self.variant, path=p.path,
-            cell=_fmt_key([d for d in p.by if d != "variant"], [k for k, d in zip(key, p.by) if d != "variant"]),
+            cell=_fmt_key(*zip(*dims)) if dims else "",
             citation=src.cite(), note=leaf.note or "",
         )
 

@@ -107,15 +107,15 @@ def _enable_offline() -> None:
         return
     try:
         path = _bundle_cache()
-        src = path.read_text(encoding="utf-8")
-    except (OSError, ImportError, AttributeError):
-        src = None
-    if src and hasattr(cls, "_is_offline"):
-        cls._esm, cls._is_offline = src, True  # what enable_offline sets, without re-bundling
-        return
+    except (ImportError, AttributeError):  # altair's internals moved: just bundle
+        return cls.enable_offline(True)
+    with contextlib.suppress(OSError):
+        if hasattr(cls, "_is_offline"):
+            cls._esm = path.read_text(encoding="utf-8")  # what enable_offline sets, no re-bundling
+            cls._is_offline = True
+            return
     cls.enable_offline(True)
-    with contextlib.suppress(OSError, ImportError, AttributeError):
-        path = _bundle_cache()
+    with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(cls._esm, encoding="utf-8")
