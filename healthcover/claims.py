@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from healthcover import _validate as v
+from healthcover import checks as v
 from healthcover.errors import HealthcoverError, allowed, rows_preview
+from healthcover.money import to_fen as _to_fen
 
 if TYPE_CHECKING:
     from healthcover.schemes.scheme import Scheme
@@ -600,10 +601,6 @@ def _per_claim_limit(t: "_Tables", cell: np.ndarray, fund: np.ndarray) -> np.nda
     bit = fund > pcl
     np.minimum(fund, pcl, out=fund, casting="unsafe")
     return bit
-
-
-def _to_fen(x: np.ndarray) -> np.ndarray:
-    return np.floor(x * 100 + 0.5).astype(np.int64)
 
 
 def _band_pay(x_f: np.ndarray, rates: np.ndarray, uppers: np.ndarray | None) -> np.ndarray:

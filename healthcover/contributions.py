@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from healthcover import _validate as v
+from healthcover import checks as v
 from healthcover.errors import HealthcoverError, allowed
+from healthcover.money import round_fen as _fen
 from healthcover.schemes.model import NOT_STATED, RESIDUAL, SHARE_OF_TOTAL
 
 if TYPE_CHECKING:
@@ -84,12 +85,6 @@ def contributions(scheme: "Scheme", persons: pd.DataFrame, *, missing: str = "ra
         if extra in out:
             frame[extra] = _fen(out[extra])
     return frame
-
-
-def _fen(x: np.ndarray) -> np.ndarray:
-    # Round half away from zero to the fen, the usual rule for money.
-    x = np.asarray(x, dtype=np.float64)
-    return np.sign(x) * np.floor(np.abs(x) * 100 + 0.5) / 100
 
 
 def _per_category(scheme: "Scheme", path: str, cat: np.ndarray, missing: str = "raise",

@@ -21,6 +21,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from healthcover import checks
 from healthcover.errors import HealthcoverError, allowed
 from healthcover import protection as _p
 
@@ -531,12 +532,12 @@ def check_households(
         )
     for col in ("oop", "food"):
         if col in df.columns:
-            _p._money(df, col, func, label(col))
+            checks.money_column(df, col, func, label(col))
     for col in ("consumption", "size"):
         if col in df.columns:
-            _p._positive(df, col, func, label(col))
+            checks.positive_column(df, col, func, label(col))
     if "weight" in df.columns:
-        _p._weights(df, "weight", func)
+        checks.weights(df, "weight", func)
     return df
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from healthcover.errors import HealthcoverError, allowed, rows_preview
+from healthcover.money import round_fen as _fen
 
 __all__ = [
     "late_fee", "late_fee_between", "closure_buyout_staff", "closure_buyout_retirees", "closure_buyout",
@@ -78,10 +79,6 @@ def _dates(x: Any, name: str) -> np.ndarray:
     if bad.size:
         raise HealthcoverError(f"{name} {rows_preview(bad)}: not a date; allowed: YYYY-MM-DD or datetime64")
     return d.to_numpy().astype("datetime64[D]")
-
-
-def _fen(x: np.ndarray) -> np.ndarray:
-    return np.floor(np.asarray(x, dtype=np.float64) * 100 + 0.5 + 1e-9) / 100
 
 
 def _shape(result: np.ndarray, like: Any):

@@ -22,14 +22,14 @@ Conventions shared by all functions:
 """
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from healthcover.errors import HealthcoverError, allowed, rows_preview
+from healthcover import checks
+from healthcover.errors import HealthcoverError, allowed
 
 __all__ = [
     "METHODS",
@@ -70,104 +70,6 @@ IMPOVERISHMENT_KEYS = (
 UNIFIED_KEYS = ("zero", "immiserizing", "impoverishing", "catastrophic", "non_catastrophic")
 XU_EQUIVALENCE_EXPONENT = 0.56
 XU_BAND = (0.45, 0.55)
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _rows(df: pd.DataFrame, mask: np.ndarray) -> str:
-    """Name offending rows by their index labels (0-based positions for a default index)."""
-    return rows_preview(df.index[np.flatnonzero(mask)].tolist())
-
-
-def _column(df: pd.DataFrame, name: str, func: str, role: str) -> np.ndarray:
-    """A numeric column as float64, or an error naming the column and what is wrong."""
-    if not isinstance(df, pd.DataFrame):
-        raise HealthcoverError(
-            f"{func}: expected a pandas DataFrame of households, got {type(df).__name__}"
-        )
-    if name not in df.columns:
-        raise HealthcoverError(
-            f"{func}: column '{name}' ({role}) is not in the data; "
-            f"columns are: {allowed(map(str, df.columns))}"
-        )
-    col = df[name]
-    if not (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)):
-        raise HealthcoverError(
-            f"{func}: column '{name}' ({role}) must be numeric; it has dtype {col.dtype}"
-        )
-    values = col.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        raise HealthcoverError(
-            f"{func}: column '{name}' ({role}) has missing or infinite values in "
-            f"{_rows(df, bad)}; fill them or drop those households"
-        )
-    return values
-
-
-def _money(df, name, func, role) -> np.ndarray:
-    values = _column(df, name, func, role)
-    neg = values < 0
-    if neg.any():
-        raise HealthcoverError(
-            f"{func}: column '{name}' ({role}) has negative values in {_rows(df, neg)}; "
-            f"money amounts must be >= 0"
-        )
-    return values
-
-
-def _positive(df, name, func, role) -> np.ndarray:
-    values = _column(df, name, func, role)
-    bad = values <= 0
-    if bad.any():
-        raise HealthcoverError(
-            f"{func}: column '{name}' ({role}) must be positive; values <= 0 in "
-            f"{_rows(df, bad)}"
-        )
-    return values
-
-
-def _weights(df, name, func) -> np.ndarray:
-    if name is None:
-        return np.ones(len(df))
-    values = _column(df, name, func, "weight")
-    neg = values < 0
-    if neg.any():
-        raise HealthcoverError(
-            f"{func}: column '{name}' (weight) has negative values in {_rows(df, neg)}; "
-            f"weights must be >= 0"
-        )
-    if not values.sum() > 0:
-        raise HealthcoverError(
-            f"{func}: column '{name}' (weight) has a total weight of 0; at least one "
-            f"household needs a positive weight"
-        )
-    return values
-
-
-def _sizes(df, name, func) -> np.ndarray:
-    if name is None:
-        return np.ones(len(df))
-    return _positive(df, name, func, "size")
-
-
-def _nonempty(df, func):
-    if isinstance(df, pd.DataFrame) and len(df) == 0:
-        raise HealthcoverError(f"{func}: the household table has no rows")
-
-
-def _scalar(value, name, func, *, positive: bool) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise HealthcoverError(
-            f"{func}: {name} must be a number; received {value!r}"
-        ) from None
-    if not math.isfinite(x) or (x <= 0 if positive else x < 0):
-        need = "a positive number" if positive else "a number >= 0"
-        raise HealthcoverError(f"{func}: {name} must be {need}; received {value!r}")
-    return x
 
 
 # --------------------------------------------------------------------------- primitives
@@ -333,20 +235,20 @@ def _prepare(
         raise HealthcoverError(
             f"{func}: method {method!r} is not known; allowed: {allowed(METHODS)}"
         )
-    _nonempty(df, func)
+    checks.nonempty(df, func)
     if threshold is not None:
-        threshold = _scalar(threshold, "threshold", func, positive=False)
-    oop_v = _money(df, oop, func, "oop")
-    cons_v = _positive(df, consumption, func, "consumption")
-    size_v = _sizes(df, size, func)
-    w = _weights(df, weight, func)
+        threshold = checks.scalar(threshold, "threshold", func, positive=False)
+    oop_v = checks.money_column(df, oop, func, "oop")
+    cons_v = checks.positive_column(df, consumption, func, "consumption")
+    size_v = checks.sizes(df, size, func)
+    w = checks.weights(df, weight, func)
     food_v = None
     if method in ("nonfood", "capacity_to_pay"):
         if food is None:
             raise HealthcoverError(
                 f"{func}: method '{method}' needs the food column; pass food='<column>'"
             )
-        food_v = _money(df, food, func, "food")
+        food_v = checks.money_column(df, food, func, "food")
     line = None
     if method == "discretionary":
         if poverty_line is None:
@@ -354,9 +256,9 @@ def _prepare(
                 f"{func}: method 'discretionary' needs poverty_line (per person, same period "
                 f"as consumption)"
             )
-        line = _scalar(poverty_line, "poverty_line", func, positive=True)
+        line = checks.scalar(poverty_line, "poverty_line", func, positive=True)
     if rank is not None:
-        rank_v = _column(df, rank, func, "rank")
+        rank_v = checks.column(df, rank, func, "rank")
     else:
         rank_v = cons_v / size_v if size is not None else cons_v
     d = _denominator(method, cons_v, food_v, size_v, w, line)
@@ -544,11 +446,11 @@ def catastrophic_households(
 
 
 def _person_arrays(func, df, oop, consumption, size, weight):
-    _nonempty(df, func)
-    oop_v = _money(df, oop, func, "oop")
-    cons_v = _positive(df, consumption, func, "consumption")
-    size_v = _sizes(df, size, func)
-    w = _weights(df, weight, func)
+    checks.nonempty(df, func)
+    oop_v = checks.money_column(df, oop, func, "oop")
+    cons_v = checks.positive_column(df, consumption, func, "consumption")
+    size_v = checks.sizes(df, size, func)
+    w = checks.weights(df, weight, func)
     return oop_v, cons_v, size_v, w * size_v
 
 
@@ -597,7 +499,7 @@ def impoverishment(
     """
     func = "impoverishment"
     oop_v, cons_v, size_v, v = _person_arrays(func, df, oop, consumption, size, weight)
-    z = _scalar(poverty_line, "poverty_line", func, positive=True)
+    z = checks.scalar(poverty_line, "poverty_line", func, positive=True)
     total = v.sum()
     out: dict[str, float] = {}
     for tag, x in (("pre", cons_v / size_v), ("post", (cons_v - oop_v) / size_v)):
@@ -656,8 +558,8 @@ def unified(
     """
     func = "unified"
     oop_v, cons_v, size_v, v = _person_arrays(func, df, oop, consumption, size, weight)
-    z = _scalar(poverty_line, "poverty_line", func, positive=True)
-    tau = _scalar(threshold, "threshold", func, positive=False)
+    z = checks.scalar(poverty_line, "poverty_line", func, positive=True)
+    tau = checks.scalar(threshold, "threshold", func, positive=False)
     c = cons_v / size_v
     c_post = (cons_v - oop_v) / size_v
     d = cons_v - z * size_v
@@ -707,7 +609,7 @@ def threshold_curve(
     )
     if thresholds is None:
         thresholds = np.round(np.arange(0.05, 0.6001, 0.01), 2)
-    taus = [_scalar(t, "threshold", "threshold_curve", positive=False) for t in thresholds]
+    taus = [checks.scalar(t, "threshold", "threshold_curve", positive=False) for t in thresholds]
     keep = w > 0
     r, w = _shares(oop_v, d)[keep], w[keep]
     defined = ~np.isnan(r)
@@ -868,15 +770,15 @@ def concentration_curve(
     O'Donnell et al. (2008), ch. 7 "The concentration curve"; ch. 18, fig. 18.3.
     """
     func = "concentration_curve"
-    _nonempty(df, func)
+    checks.nonempty(df, func)
     variables = [variables] if isinstance(variables, str) else list(variables)
-    w = _weights(df, weight, func)
+    w = checks.weights(df, weight, func)
     if rank is not None:
-        key = _column(df, rank, func, "rank")
+        key = checks.column(df, rank, func, "rank")
     elif consumption is not None:
-        key = _positive(df, consumption, func, "consumption")
+        key = checks.positive_column(df, consumption, func, "consumption")
         if size is not None:
-            key = key / _sizes(df, size, func)
+            key = key / checks.sizes(df, size, func)
     else:
         raise HealthcoverError(f"{func}: pass rank='<column>' or consumption='<column>'")
     keep = w > 0
@@ -886,7 +788,7 @@ def concentration_curve(
     pop = np.cumsum(ws)[last] / ws.sum()
     frames = []
     for var in variables:
-        h = _column(df, var, func, "variable")[keep][order]
+        h = checks.column(df, var, func, "variable")[keep][order]
         cum = np.cumsum(ws * h)[last]
         tot = cum[-1]
         share = cum / tot if tot != 0 else np.full(cum.shape, np.nan)
@@ -932,7 +834,7 @@ def pens_parade(
     """
     func = "pens_parade"
     oop_v, cons_v, size_v, v = _person_arrays(func, df, oop, consumption, size, weight)
-    line = np.nan if poverty_line is None else _scalar(poverty_line, "poverty_line", func,
+    line = np.nan if poverty_line is None else checks.scalar(poverty_line, "poverty_line", func,
                                                        positive=True)
     keep = v > 0
     pre = (cons_v / size_v)[keep]

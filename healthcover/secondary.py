@@ -38,9 +38,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from healthcover import _validate as v
+from healthcover import checks as v
 from healthcover.claims import REASONS as ENGINE_REASONS
 from healthcover.errors import HealthcoverError, allowed, rows_preview
+from healthcover.money import to_fen as _fen
 from healthcover.schemes.scheme import Scheme, load_scheme
 
 __all__ = [
@@ -418,10 +419,6 @@ class Composed:
         capped = np.zeros(len(idx), dtype=bool)
         capped[o] = new < paid[o]
         return out, capped
-
-
-def _fen(x: np.ndarray) -> np.ndarray:
-    return np.floor(np.asarray(x, dtype=np.float64) * 100 + 0.5).astype(np.int64)
 
 
 # --- the veterans' measures (seed 003 §3) ------------------------------------------------------

@@ -47,7 +47,7 @@ import pandas as pd
 from scipy import fft as sfft
 from scipy import special
 
-from healthcover.actuarial import _checks as chk
+from healthcover import checks as chk
 from healthcover.actuarial.frequency import NegativeBinomial, Poisson
 from healthcover.actuarial.model import ClaimModel
 from healthcover.errors import HealthcoverError

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from healthcover.actuarial import _checks as chk
+from healthcover import checks as chk
 from healthcover.actuarial.severity import Severity, _TAIL_EPS
 from healthcover.errors import HealthcoverError
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from healthcover.actuarial import _checks as chk
+from healthcover import checks as chk
 from healthcover.actuarial.benefit import Benefit
 from healthcover.actuarial.frequency import Frequency, NegativeBinomial, Poisson
 from healthcover.actuarial.model import ClaimLine, ClaimModel

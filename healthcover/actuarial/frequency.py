@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from healthcover.actuarial import _checks as chk
+from healthcover import checks as chk
 from healthcover.errors import HealthcoverError
 
 __all__ = ["Frequency", "Poisson", "NegativeBinomial"]

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from healthcover.actuarial import _checks as chk
+from healthcover import checks as chk
 from healthcover.actuarial.aggregate import AggregateLoss, aggregate_loss
 from healthcover.actuarial.model import ClaimModel
 from healthcover.errors import HealthcoverError

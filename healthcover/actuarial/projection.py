@@ -35,7 +35,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from healthcover.actuarial import _checks as chk
+from healthcover import checks as chk
 from healthcover.actuarial.model import ClaimModel
 from healthcover.errors import HealthcoverError
 

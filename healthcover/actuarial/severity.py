@@ -25,7 +25,7 @@ import numpy as np
 from numpy.polynomial.legendre import leggauss
 from scipy import optimize, special
 
-from healthcover.actuarial import _checks as chk
+from healthcover import checks as chk
 from healthcover.errors import HealthcoverError
 
 __all__ = [
