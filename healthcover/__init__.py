@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import importlib
 
-from healthcover.errors import HealthcoverError, NotStatedError
-from healthcover.schemes import Scheme, list_schemes, load_scheme
+from healthcover.errors import HealthcoverError, HealthcoverWarning, NotStatedError
+from healthcover.scheme import Scheme, list_schemes, load_scheme
 
 __version__ = "0.1.0"
 
@@ -52,10 +52,10 @@ _LAZY = {
 }
 _SUBMODULES = {
     "protection", "poverty", "data", "actuarial", "widgets", "report", "claims", "contributions",
-    "employee", "constraints", "secondary", "schemes",
+    "employee", "constraints", "secondary", "schemes", "scheme", "checks", "money",
 }
 
-__all__ = ["HealthcoverError", "NotStatedError", "Scheme", "list_schemes", "load_scheme", "__version__", *_LAZY]
+__all__ = ["HealthcoverError", "HealthcoverWarning", "NotStatedError", "Scheme", "list_schemes", "load_scheme", "__version__", *_LAZY]
 
 
 def __getattr__(name: str):

@@ -35,7 +35,7 @@ import pandas as pd
 
 from healthcover.errors import HealthcoverError, allowed
 from healthcover.schemes.model import AT_LEAST, AT_MOST
-from healthcover.schemes.scheme import Scheme, load_scheme
+from healthcover.scheme import Scheme, load_scheme
 
 __all__ = ["RULES", "check_design"]
 

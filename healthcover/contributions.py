@@ -14,23 +14,29 @@ Payroll employee schemes (Liaoning II(2), Bazhou Art. 7-9):
 
 with floor ``f`` and cap ``c`` as multiples of the average wage :math:`\bar w`; a fixed base
 (laid-off workers at 60% of the average wage) replaces it where the document says so.
+
+The calculator reads a scheme's compiled contribution tables
+(:class:`~healthcover.schemes.compile.ContributionTables`), one entry per category.
 """
 from __future__ import annotations
 
-import functools
 import warnings
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from healthcover import checks as v
-from healthcover.errors import HealthcoverError, allowed
+from healthcover.errors import HealthcoverError, HealthcoverWarning, allowed
 from healthcover.money import round_fen as _fen
-from healthcover.schemes.model import NOT_STATED, RESIDUAL, SHARE_OF_TOTAL
-
-if TYPE_CHECKING:
-    from healthcover.schemes.scheme import Scheme
+from healthcover.schemes.compile import (
+    ABSENT,
+    AMOUNT,
+    BLANK_KIND,
+    RESIDUAL_KIND,
+    SHARE_KIND,
+    Compiled,
+    ContributionTables,
+)
 
 COLUMNS = [
     "total", "individual", "employer", "subsidy_central", "subsidy_provincial", "subsidy_local",
@@ -40,7 +46,8 @@ COMPONENTS = ["individual", "employer", "subsidy_central", "subsidy_provincial",
 LEVELS = {"central": "subsidy_central", "provincial": "subsidy_provincial", "local": "subsidy_local"}
 
 
-def contributions(scheme: "Scheme", persons: pd.DataFrame, *, missing: str = "raise") -> pd.DataFrame:
+def contributions(tables: Compiled | ContributionTables, persons: pd.DataFrame, *,
+                  missing: str = "raise") -> pd.DataFrame:
     """Contributions of each person for one year, in input order (see the module docstring).
 
     Returns the columns ``total, individual, employer, subsidy_central, subsidy_provincial,
@@ -53,33 +60,35 @@ def contributions(scheme: "Scheme", persons: pd.DataFrame, *, missing: str = "ra
     it are NaN instead (and a warning lists them), so the parts the document does fix can still
     be computed.
     """
+    t = tables.contributions if isinstance(tables, Compiled) else tables
+    if not isinstance(t, ContributionTables):
+        raise HealthcoverError("contributions: the first argument is a scheme's compiled tables "
+                               "(scheme.compiled); call scheme.contributions(persons)")
     if missing not in ("raise", "nan"):
         raise HealthcoverError(f"contributions: missing = {missing!r}; allowed: raise, nan")
-    unstated: list[str] = []
-    get = functools.partial(_per_category, missing=missing, unstated=unstated)
+    v.frame(persons, "persons")
     v.require_columns(persons, ["person_id", "category"], "persons")
     v.unique_ids(persons["person_id"], "persons", "person_id")
-    cat = v.codes(persons["category"], scheme.categories, "persons", "category",
-                  f"category of {scheme.id}")
-    basis = scheme.value("contributions.basis") if scheme.has("contributions.basis") else "flat"
-    if basis == "flat":
-        out = _flat(scheme, cat, get)
-    elif basis == "payroll":
-        out = _payroll(scheme, persons, cat, get)
+    cat = v.codes(persons["category"], t.categories, "persons", "category", f"category of {t.scheme_id}")
+    calc = _Calc(t, cat, missing)
+    if t.basis_blank is not None:
+        raise t.basis_blank.error()
+    if t.basis == "flat":
+        out = _flat(calc)
     else:
-        raise HealthcoverError(f"{scheme.file.name}: contributions.basis = {basis!r}; allowed: flat, payroll")
-    if unstated:
+        out = _payroll(calc, persons)
+    if calc.unstated:
         warnings.warn(
-            f"{scheme.id}: not stated in the document, so NaN where needed: {allowed(dict.fromkeys(unstated))}; "
+            f"{t.scheme_id}: not stated in the document, so NaN where needed: {allowed(dict.fromkeys(calc.unstated))}; "
             "supply assumptions with overrides to compute them",
-            stacklevel=3,
+            HealthcoverWarning, stacklevel=3,
         )
     for c in COLUMNS[1:7]:
         out[c] = _fen(out.get(c, np.zeros(len(cat))))
     subsidies = out["subsidy_central"] + out["subsidy_provincial"] + out["subsidy_local"]
-    out["total"] = np.round(out["individual"] + out["employer"] + subsidies, 2)
-    out["pooled_fund"] = np.round(out["total"] - out["personal_account"], 2)
-    out["subsidy_total"] = np.round(subsidies, 2)
+    out["total"] = _fen(out["individual"] + out["employer"] + subsidies)
+    out["pooled_fund"] = _fen(out["total"] - out["personal_account"])
+    out["subsidy_total"] = _fen(subsidies)
     frame = pd.DataFrame({c: out[c] for c in COLUMNS + ["subsidy_total"]}, index=persons.index)
     for extra in ("base", "outpatient_account"):
         if extra in out:
@@ -87,120 +96,96 @@ def contributions(scheme: "Scheme", persons: pd.DataFrame, *, missing: str = "ra
     return frame
 
 
-def _per_category(scheme: "Scheme", path: str, cat: np.ndarray, missing: str = "raise",
-                  unstated: list | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(kind code, number) per category of a contribution component. A not-stated cell that
-    some person falls in raises, or with ``missing="nan"`` gives NaN and is listed in
-    ``unstated``. Kind: 0 number, 1 residual, 2 share of standard."""
-    unstated = [] if unstated is None else unstated
-    ncat = len(scheme.categories)
-    kind = np.zeros(ncat, dtype=np.int8)
-    num = np.zeros(ncat)
-    if not scheme.has(path):
-        return kind[cat], num[cat]
-    p = scheme.param(path)
-    present = np.bincount(cat, minlength=ncat) > 0
-    for i, code in enumerate(scheme.categories):
-        key = scheme.cell_key(p, {"category": code})
-        leaf = p.cells.get(key)
-        if leaf is None:
-            continue
-        if leaf.kind == NOT_STATED and not leaf.overridden:
-            if present[i]:
-                if missing == "raise":
-                    raise scheme.not_stated_error(p, key, leaf)
-                unstated.append(f"{path} ({code})")
-                num[i] = np.nan
-            continue
-        if leaf.value == RESIDUAL or (leaf.kind == RESIDUAL and not leaf.overridden):
-            kind[i] = 1
-        elif leaf.kind == SHARE_OF_TOTAL:  # an override of a share is the new share
-            if not 0 <= float(leaf.value) <= 1:
-                raise HealthcoverError(
-                    f"{scheme.file.name}: {path} for category {code} = {leaf.value!r}; "
-                    "allowed: a share of the financing standard between 0 and 1"
-                )
-            kind[i], num[i] = 2, float(leaf.value)
-        else:
-            num[i] = float(leaf.value)
-    return kind[cat], num[cat]
+class _Calc:
+    """Per-person lookups of the compiled tables, with the blanks a person needs."""
+
+    def __init__(self, t: ContributionTables, cat: np.ndarray, missing: str):
+        self.t, self.cat, self.missing = t, cat, missing
+        self.unstated: list[str] = []
+        self.present = np.bincount(cat, minlength=len(t.categories)) > 0
+
+    def get(self, rule: str) -> tuple[np.ndarray, np.ndarray]:
+        """(kind, number) per person; a blank some person needs raises, or gives NaN."""
+        kind, num = self.t.components[rule]
+        blank = (kind == BLANK_KIND) & self.present
+        if blank.any():
+            k = int(np.flatnonzero(blank)[0])
+            if self.missing == "raise":
+                raise self.t.blanks[(rule, k)].error()
+            self.unstated += [f"contributions.{rule} ({self.t.categories[i]})" for i in np.flatnonzero(blank)]
+        return kind[self.cat], num[self.cat]
+
+    def has(self, rule: str) -> np.ndarray:
+        """Per person: whether the rule has a cell for the person's category."""
+        return (self.t.components[rule][0] != ABSENT)[self.cat]
 
 
-def _flat(scheme: "Scheme", cat: np.ndarray, get) -> dict[str, np.ndarray]:
+def _flat(calc: _Calc) -> dict[str, np.ndarray]:
+    t, cat = calc.t, calc.cat
     n = len(cat)
-    _, standard = get(scheme, "contributions.standard", cat)
-    _, pa = get(scheme, "contributions.personal_account", cat)
+    _, standard = calc.get("standard")
+    _, pa = calc.get("personal_account")
     out: dict[str, np.ndarray] = {}
     residual_of = np.full(n, -1)
     known = np.zeros(n)
     for j, comp in enumerate(COMPONENTS):
-        kind, num = get(scheme, f"contributions.{comp}", cat)
-        amount = np.where(kind == 2, num * standard, num)
-        both = (kind == 1) & (residual_of >= 0)
-        if both.any():
-            i = int(np.flatnonzero(both)[0])
-            raise HealthcoverError(
-                f"{scheme.file.name}: contributions: two residual components for category "
-                f"{scheme.categories[cat[i]]} ({COMPONENTS[residual_of[i]]} and {comp}); only one payer can cover the rest"
-            )
-        residual_of = np.where(kind == 1, j, residual_of)
-        out[comp] = np.where(kind == 1, 0.0, amount)
+        kind, num = calc.get(comp)
+        amount = np.where(kind == SHARE_KIND, num * standard, np.where(kind == AMOUNT, num, 0.0))
+        amount = np.where(kind == BLANK_KIND, np.nan, amount)
+        residual_of = np.where(kind == RESIDUAL_KIND, j, residual_of)
+        out[comp] = np.where(kind == RESIDUAL_KIND, 0.0, amount)
         known += out[comp]
-    _, special = get(scheme, "contributions.subsidy_special", cat)
-    if (special != 0).any():
-        leaf = scheme.leaf("contributions.subsidy_special_level")
-        if leaf is not None and not leaf.usable and get.keywords["missing"] == "nan":
-            # The amount is known but not which level pays it: no subsidy column can be filled.
-            get.keywords["unstated"].append("contributions.subsidy_special_level")
-            for comp in LEVELS.values():
-                out[comp] = np.where(special != 0, np.nan, out[comp])
-            level = None
+    skind, special = calc.get("subsidy_special")
+    special = np.where(skind == AMOUNT, special, np.where(skind == BLANK_KIND, np.nan, 0.0))
+    has_special = special != 0
+    if has_special.any():
+        if t.special_level_blank is not None:
+            if calc.missing == "nan":
+                # The amount is known but not which level pays it: no subsidy column can be filled.
+                calc.unstated.append("contributions.subsidy_special_level")
+                for comp in LEVELS.values():
+                    out[comp] = np.where(has_special, np.nan, out[comp])
+            else:
+                raise t.special_level_blank.error()
         else:
-            level = scheme.value("contributions.subsidy_special_level")
-    if (special != 0).any() and level is not None:
-        if level not in LEVELS:
-            raise HealthcoverError(
-                f"contributions.subsidy_special_level = {level!r}; allowed: {allowed(LEVELS)}"
-            )
-        out[LEVELS[level]] = out[LEVELS[level]] + special
+            level = LEVELS[t.special_level]
+            out[level] = out[level] + np.where(np.isnan(special), 0.0, special)
     known += special  # the amount is stated even where its paying level is not
     rest = standard + pa - known
     for j, comp in enumerate(COMPONENTS):
         out[comp] = np.where(residual_of == j, rest, out[comp])
     negative = (residual_of >= 0) & (rest < -1e-9)
-    if negative.any():
+    if negative.any():  # only reachable through a blank filled in per category (checked at load otherwise)
         i = int(np.flatnonzero(negative)[0])
         raise HealthcoverError(
-            f"{scheme.file.name}: the residual {COMPONENTS[residual_of[i]]} of category "
-            f"{scheme.categories[cat[i]]} would be {rest[i]:.2f} (< 0): the other parts exceed the standard"
+            f"{t.file_name}: the residual {COMPONENTS[residual_of[i]]} of category "
+            f"{t.categories[cat[i]]} would be {rest[i]:.2f} (< 0): the other parts exceed the standard"
         )
     out["personal_account"] = pa
-    if scheme.has("contributions.outpatient_account"):
-        out["outpatient_account"] = get(scheme, "contributions.outpatient_account", cat)[1]
+    if (t.components["outpatient_account"][0] != ABSENT).any():
+        out["outpatient_account"] = calc.get("outpatient_account")[1]
     return out
 
 
-def _payroll(scheme: "Scheme", persons: pd.DataFrame, cat: np.ndarray, get) -> dict[str, np.ndarray]:
+def _payroll(calc: _Calc, persons: pd.DataFrame) -> dict[str, np.ndarray]:
+    t = calc.t
     v.require_columns(persons, ["wage", "average_wage"], "persons",
-                      f"{scheme.id} is payroll-based: give each person's wage and the average wage")
+                      f"{t.scheme_id} is payroll-based: give each person's wage and the average wage")
     wage = v.money(persons, "wage", "persons")
     avg = v.money(persons, "average_wage", "persons")
-    k_floor, floor = get(scheme, "contributions.base_floor", cat)
-    k_cap, cap = get(scheme, "contributions.base_cap", cat)
-    has_floor = _has_cells(scheme, "contributions.base_floor", cat)
-    has_cap = _has_cells(scheme, "contributions.base_cap", cat)
+    _, floor = calc.get("base_floor")
+    _, cap = calc.get("base_cap")
     base = wage.copy()
-    base = np.where(has_floor, np.maximum(base, floor * avg), base)
-    base = np.where(has_cap, np.minimum(base, cap * avg), base)
-    fixed = _has_cells(scheme, "contributions.base_share_of_average_wage", cat)
-    _, share = get(scheme, "contributions.base_share_of_average_wage", cat)
-    base = np.where(fixed, share * avg, base)
-    _, r_ind = get(scheme, "contributions.rate_individual", cat)
-    _, r_emp = get(scheme, "contributions.rate_employer", cat)
+    base = np.where(calc.has("base_floor"), np.maximum(base, floor * avg), base)
+    base = np.where(calc.has("base_cap"), np.minimum(base, cap * avg), base)
+    _, share = calc.get("base_share_of_average_wage")
+    base = np.where(calc.has("base_share_of_average_wage"), share * avg, base)
+    _, r_ind = calc.get("rate_individual")
+    _, r_emp = calc.get("rate_employer")
     individual = _fen(r_ind * base)
     employer = _fen(r_emp * base)
-    _, pa_i = get(scheme, "contributions.personal_account_share_individual", cat)
-    _, pa_e = get(scheme, "contributions.personal_account_share_employer", cat)
+    _, pa_i = calc.get("personal_account_share_individual")
+    _, pa_e = calc.get("personal_account_share_employer")
     out = {
         "base": base,
         "individual": individual,
@@ -208,16 +193,5 @@ def _payroll(scheme: "Scheme", persons: pd.DataFrame, cat: np.ndarray, get) -> d
         "personal_account": pa_i * individual + pa_e * employer,
     }
     for comp in ("subsidy_central", "subsidy_provincial", "subsidy_local"):
-        out[comp] = get(scheme, f"contributions.{comp}", cat)[1]
+        out[comp] = calc.get(comp)[1]
     return out
-
-
-def _has_cells(scheme: "Scheme", path: str, cat: np.ndarray) -> np.ndarray:
-    """Per person: whether the parameter has a cell for the person's category."""
-    ncat = len(scheme.categories)
-    has = np.zeros(ncat, dtype=bool)
-    if scheme.has(path):
-        p = scheme.param(path)
-        for i, code in enumerate(scheme.categories):
-            has[i] = scheme.cell_key(p, {"category": code}) in p.cells
-    return has[cat]

@@ -3,7 +3,7 @@ per-claim payments: late fees, the closure buy-out, arrears, first payments, wag
 amounts and the category and start rules of the county laid-off plan.
 
 Every function reads its numbers and its reading from a scheme file (``scheme=``, an id or a
-:class:`~healthcover.schemes.Scheme`); pass a reading to choose another one, or explicit values to
+:class:`~healthcover.Scheme`); pass a reading to choose another one, or explicit values to
 explore. All functions are vectorised over NumPy arrays or pandas Series.
 
 Sources (seed 002, §3 = Bazhou; §1 = the county laid-off plan; seed 000 = Liaoning):
@@ -40,7 +40,7 @@ COUNTY_LAIDOFF = "county-laidoff-resident"
 
 
 def _scheme(scheme: Any):
-    from healthcover.schemes import Scheme, load_scheme
+    from healthcover.scheme import Scheme, load_scheme
 
     return scheme if isinstance(scheme, Scheme) else load_scheme(scheme)
 

@@ -48,3 +48,8 @@ def rows_preview(rows: Iterable[int], limit: int = 5) -> str:
     more = f" (and {len(rows) - limit} more)" if len(rows) > limit else ""
     word = "row" if len(rows) == 1 else "rows"
     return f"{word} {head}{more}"
+
+
+class HealthcoverWarning(UserWarning):
+    """Something the user should know about a result that is still right: e.g. same-day claims
+    ordered by the claims' index because no explicit order was given."""

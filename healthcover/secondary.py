@@ -42,7 +42,7 @@ from healthcover import checks as v
 from healthcover.claims import REASONS as ENGINE_REASONS
 from healthcover.errors import HealthcoverError, allowed, rows_preview
 from healthcover.money import to_fen as _fen
-from healthcover.schemes.scheme import Scheme, load_scheme
+from healthcover.scheme import Scheme, load_scheme
 
 __all__ = [
     "REASONS",

@@ -98,7 +98,7 @@ def test_reform_override_changes_payment():
         (lambda p, c: (p, c.drop(columns="facility")), r"claims is missing column\(s\) facility; it has person_id, date, care, cost"),
         (lambda p, c: (pd.concat([p, p]), c), r"persons rows 0, 1: duplicate person_id 1; each person_id must appear once"),
         (lambda p, c: (p, c.assign(person_id=2)), r"claims row 0: person_id \[2\] is not in persons"),
-        (lambda p, c: (p, c.assign(date="someday")), r"claims row 0: date \['someday'\] is not a date"),
+        (lambda p, c: (p, c.assign(date="someday")), r"claims row 0: date 'someday' is missing or not a date"),
         (lambda p, c: (p, c.assign(covered_cost=20000.0)), r"claims row 0: covered_cost is above cost"),
     ],
 )
@@ -307,7 +307,7 @@ def test_eligibility_window_by_claim_date():
     r = s.adjudicate(claims, persons)
     assert r.fund_paid.tolist() == [0, 4900, 4900, 0]
     assert r.limit_reason.astype(str).tolist() == ["not_insured", "none", "none", "not_insured"]
-    with pytest.raises(hc.HealthcoverError, match=r"persons row 0: eligible_from \['soon'\] is not a date"):
+    with pytest.raises(hc.HealthcoverError, match=r"persons row 0: eligible_from 'soon' is missing or not a date"):
         s.adjudicate(claims, persons.assign(eligible_from=["soon", None]))
 
 

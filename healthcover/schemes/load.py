@@ -1,4 +1,10 @@
-"""Read a scheme file, check it, and turn its parameter trees into tables.
+"""Read a scheme file, check all of it, and turn its parameter trees into tables.
+
+Reading is strict about the YAML itself: bytes that are not UTF-8, a key given twice in one
+mapping, aliases that expand beyond :data:`MAX_EXPANDED_NODES` nodes (a "billion laughs"),
+nesting deeper than :data:`MAX_DEPTH` and tags that build Python objects are errors naming the
+file (and the line). Then every parameter is checked against the format of
+:mod:`healthcover.schemes.model`: rule names, units and the domain of every value.
 
 Every problem found in a file is reported at once, one line each, naming the file, the field
 path and the bad value, so a file can be fixed in one pass.
@@ -6,30 +12,43 @@ path and the bad value, so a file can be fixed in one pass.
 from __future__ import annotations
 
 import datetime as _dt
-import itertools
+import math
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 import yaml
 from pydantic import ValidationError
 
 from healthcover.errors import HealthcoverError, allowed
 from healthcover.schemes.model import (
+    APPROX,
     AT_LEAST,
     AT_MOST,
-    APPROX,
+    BANDS,
+    BENEFIT_RULES,
+    CODE,
+    CONTRIBUTION_RULES,
     CORE_DIMENSIONS,
+    COUNT,
+    ENGINE_PARAMETERS,
     EXACT,
+    FLAG,
+    MONEY,
+    NON_NEGATIVE,
     NOT_STATED,
     RANGE,
     RESIDUAL,
+    SHARE,
     SHARE_OF_TOTAL,
+    UNIT_DOMAINS,
     Leaf,
     Parameter,
+    RuleSpec,
     SchemeMeta,
     Source,
+    unit_domain,
 )
 
 #: Top-level sections that hold parameter trees.
@@ -39,6 +58,12 @@ _LEAF_KEYS = {
     "value", "range", "default", "at_least", "at_most", "approx", "not_stated", "note",
     "source", "share_of_total",
 }
+#: YAML aliases may share a table (the files do: one deductible table for two care types), but
+#: the document they expand to stays small: a few thousand nodes in the bundled files.
+MAX_EXPANDED_NODES = 200_000
+MAX_DEPTH = 64
+#: Contribution components that may be a residual or a share of the standard.
+COMPONENTS = ("individual", "employer", "subsidy_central", "subsidy_provincial", "subsidy_local")
 
 
 def scheme_dirs() -> list[Path]:
@@ -67,6 +92,10 @@ def list_scheme_files() -> dict[str, Path]:
 
 def find_scheme_file(scheme: str | Path) -> Path:
     """A bundled scheme id, or a path to the user's own file."""
+    if not isinstance(scheme, (str, Path)):
+        raise HealthcoverError(
+            f"load_scheme: scheme must be a scheme id or the path of a .yaml file; received {type(scheme).__name__}"
+        )
     p = Path(scheme)
     if p.suffix in (".yaml", ".yml") or p.exists():
         if not p.is_file():
@@ -81,26 +110,121 @@ def find_scheme_file(scheme: str | Path) -> Path:
     return files[str(scheme)]
 
 
-# libyaml's safe loader parses the same YAML about ten times faster (a dashboard kernel's
-# start reads several scheme files); the pure-Python one where PyYAML was built without it.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# --------------------------------------------------------------------------- safe YAML
+
+# libyaml's parser is about ten times faster (a dashboard kernel's start reads several files);
+# the constructor is PyYAML's safe one either way, so the checks below apply to both.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    pass
+
+
+def read_yaml(path: Path, text: str | bytes | None = None) -> Any:
+    """The YAML document of ``path`` (or of ``text``), read safely; see the module docstring."""
+    data = path.read_bytes() if text is None else text
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise HealthcoverError(
+                f"{path}: line {line}: the bytes {data[exc.start:exc.start + 4]!r} are not UTF-8; "
+                "save the file as UTF-8"
+            ) from None
+    loader = _Loader(data)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        problems = _check_nodes(node, path)
+        if problems:
+            raise HealthcoverError("\n".join(problems))
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise HealthcoverError(f"{path}: not valid YAML: {_yaml_message(exc)}") from None
+    finally:
+        loader.dispose()
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) < 300 else text[:297] + "..."
+
+
+def _check_nodes(root: yaml.Node, path: Path) -> list[str]:
+    """Duplicate keys, alias expansion and depth, from the node graph before construction."""
+    problems: list[str] = []
+    size: dict[int, int] = {}
+    # Iterative post-order walk: (node, depth, children done?)
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 0, False)]
+    on_path: set[int] = set()
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            children = _children(node)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            if size[key] > MAX_EXPANDED_NODES:
+                return [f"{path}: line {node.start_mark.line + 1}: YAML aliases expand this document beyond "
+                        f"{MAX_EXPANDED_NODES:,} nodes; write the tables out or share fewer aliases"]
+            continue
+        if key in size:
+            continue
+        if key in on_path:  # a recursive alias
+            return [f"{path}: line {node.start_mark.line + 1}: a YAML alias refers to itself"]
+        if depth > MAX_DEPTH:
+            return [f"{path}: line {node.start_mark.line + 1}: nested more than {MAX_DEPTH} levels deep"]
+        on_path.add(key)
+        stack.append((node, depth, True))
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for k, _ in node.value:
+                if not isinstance(k, yaml.ScalarNode) or k.tag == "tag:yaml.org,2002:merge":
+                    continue
+                if k.value in seen:
+                    problems.append(
+                        f"{path}: line {k.start_mark.line + 1}: key {k.value!r} is given twice in one mapping "
+                        f"(first on line {seen[k.value]}); a later value would silently replace the first"
+                    )
+                else:
+                    seen[k.value] = k.start_mark.line + 1
+        for child in _children(node):
+            stack.append((child, depth + 1, False))
+    return problems
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [x for pair in node.value for x in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+# --------------------------------------------------------------------------- reading
 
 
 @lru_cache(maxsize=64)
-def _read_cached(path: str, mtime: float) -> tuple[SchemeMeta, dict[str, Parameter]]:
+def _read_cached(path: str, mtime_ns: int, size: int) -> tuple[SchemeMeta, dict[str, Parameter]]:
     return _read(Path(path))
 
 
 def read_scheme_file(path: Path) -> tuple[SchemeMeta, dict[str, Parameter]]:
-    """Parse and check one file (cached by path and modification time)."""
-    return _read_cached(str(path), path.stat().st_mtime)
+    """Parse and check one file (cached by path, modification time and size)."""
+    st = path.stat()
+    return _read_cached(str(path), st.st_mtime_ns, st.st_size)
 
 
-def _read(path: Path) -> tuple[SchemeMeta, dict[str, Parameter]]:
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
-    except yaml.YAMLError as exc:
-        raise HealthcoverError(f"{path}: not valid YAML: {exc}") from None
+def read_scheme_text(path: Path, text: str) -> tuple[SchemeMeta, dict[str, Parameter]]:
+    """Parse and check a scheme file's text (e.g. one shipped to a worker without the file)."""
+    return _read(path, text)
+
+
+def _read(path: Path, text: str | None = None) -> tuple[SchemeMeta, dict[str, Parameter]]:
+    raw = read_yaml(path, text)
     if not isinstance(raw, dict):
         raise HealthcoverError(f"{path}: expected a mapping at the top level, got {type(raw).__name__}")
     problems: list[str] = []
@@ -109,9 +233,7 @@ def _read(path: Path) -> tuple[SchemeMeta, dict[str, Parameter]]:
     except ValidationError as exc:
         for err in exc.errors():
             loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
-            value = err.get("input")
-            shown = _short(value)
-            problems.append(f"{path}: {loc} = {shown}: {err['msg']}")
+            problems.append(f"{path}: {loc} = {_short(err.get('input'))}: {err['msg']}")
         raise HealthcoverError("\n".join(problems)) from None
     if meta.id != path.stem:
         problems.append(f"{path}: id = {meta.id!r}: must equal the file name ({path.stem!r})")
@@ -119,10 +241,16 @@ def _read(path: Path) -> tuple[SchemeMeta, dict[str, Parameter]]:
         problems.append(
             f"{path}: default_variant = {meta.default_variant!r}: allowed: {allowed(meta.variants)}"
         )
+    if not meta.variants and meta.default_variant is not None:
+        problems.append(f"{path}: default_variant = {meta.default_variant!r}: the scheme defines no variants")
     domains = _domains(meta, path, problems)
     params: dict[str, Parameter] = {}
     for tree in TREES:
         _walk(getattr(meta, tree), tree, meta, domains, path, params, problems)
+    for care in meta.benefits:
+        if care not in meta.care:
+            problems.append(f"{path}: benefits.{care}: '{care}' is not a care type of this scheme; "
+                            f"allowed: {allowed(meta.care)}")
     if problems:
         raise HealthcoverError("\n".join(problems))
     return meta, params
@@ -133,7 +261,7 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _domains(meta: SchemeMeta, path: Path, problems: list[str]) -> dict[str, list[str]]:
+def domains_of(meta: SchemeMeta) -> dict[str, list[str]]:
     """Codes each dimension may take; category attributes become dimensions too."""
     domains = {
         "variant": list(meta.variants),
@@ -141,6 +269,17 @@ def _domains(meta: SchemeMeta, path: Path, problems: list[str]) -> dict[str, lis
         "facility": list(meta.facilities),
         "care": list(meta.care),
     }
+    for code in meta.categories.values():
+        for a, v in code.attributes.items():
+            if a in CORE_DIMENSIONS:
+                continue
+            domains.setdefault(a, [])
+            if v not in domains[a]:
+                domains[a].append(v)
+    return domains
+
+
+def _domains(meta: SchemeMeta, path: Path, problems: list[str]) -> dict[str, list[str]]:
     attrs = sorted({a for c in meta.categories.values() for a in c.attributes})
     for a in attrs:
         if a in CORE_DIMENSIONS:
@@ -152,8 +291,18 @@ def _domains(meta: SchemeMeta, path: Path, problems: list[str]) -> dict[str, lis
                 f"{path}: categories.{missing[0]}.attributes.{a}: missing; every category must "
                 f"give attribute '{a}' (missing in {allowed(missing)})"
             )
-        domains[a] = sorted({c.attributes[a] for c in meta.categories.values() if a in c.attributes})
-    return domains
+    return domains_of(meta)
+
+
+def rule_spec(path: str) -> RuleSpec | None:
+    """The engine's rule at a parameter path (``benefits.<care>.<rule>``, ``contributions.<rule>``
+    or an engine parameter), or None for a parameter recorded for readers."""
+    parts = path.split(".")
+    if parts[0] == "benefits" and len(parts) == 3:
+        return BENEFIT_RULES.get(parts[2])
+    if parts[0] == "contributions" and len(parts) == 2:
+        return CONTRIBUTION_RULES.get(parts[1])
+    return ENGINE_PARAMETERS.get(path)
 
 
 def _walk(node: Any, where: str, meta, domains, path, params, problems) -> None:
@@ -165,11 +314,23 @@ def _walk(node: Any, where: str, meta, domains, path, params, problems) -> None:
         if p is not None:
             params[where] = p
         return
+    depth = where.count(".")
+    if (where.startswith("benefits.") and depth >= 2) or (where.startswith("contributions.") and depth >= 1):
+        problems.append(f"{path}: {where}: a parameter needs 'value' or 'values' (a table)")
+        return
     for key, child in node.items():
+        if where.startswith("benefits.") and depth == 1 and str(key) not in BENEFIT_RULES:
+            problems.append(f"{path}: {where}.{key}: unknown benefit rule; the engine reads "
+                            f"{allowed(BENEFIT_RULES)}")
+            continue
+        if where == "contributions" and str(key) not in CONTRIBUTION_RULES:
+            problems.append(f"{path}: {where}.{key}: unknown contribution rule; allowed: "
+                            f"{allowed(CONTRIBUTION_RULES)}")
+            continue
         _walk(child, f"{where}.{key}", meta, domains, path, params, problems)
 
 
-def _source(raw: Any, where: str, path: Path, problems: list[str]) -> Source | None:
+def _source(raw: Any, where: str, path: Path | str, problems: list[str]) -> Source | None:
     try:
         return Source.model_validate(raw)
     except ValidationError as exc:
@@ -183,15 +344,31 @@ def _parameter(node: dict, where: str, meta: SchemeMeta, domains, path, problems
     extra = set(node) - _PARAM_KEYS
     if extra:
         problems.append(f"{path}: {where}.{sorted(extra)[0]}: unknown key; allowed: {allowed(sorted(_PARAM_KEYS))}")
+    if "values" in node and "value" in node:
+        problems.append(f"{path}: {where}: give either value or values, not both")
     if "source" not in node:
         problems.append(f"{path}: {where}.source: missing; every parameter cites its document")
         return None
     source = _source(node["source"], f"{where}.source", path, problems)
     if "description" not in node:
         problems.append(f"{path}: {where}.description: missing")
+    unit = node.get("unit")
+    spec = rule_spec(where)
+    domain = spec.domain if spec is not None else unit_domain(unit)
+    if unit is None:
+        problems.append(f"{path}: {where}.unit: missing; give the unit (e.g. 'CNY per admission', 'share')")
+    elif unit_domain(unit) is None and spec is None:  # an engine rule's domain is its own
+        problems.append(f"{path}: {where}.unit = {unit!r}: unknown unit; a unit starts with one of "
+                        f"{allowed(UNIT_DOMAINS)}")
+    elif spec is not None and unit_domain(unit) is not None and not _compatible(spec.domain, unit_domain(unit)):
+        problems.append(f"{path}: {where}.unit = {unit!r}: this rule is a {spec.domain}, the unit says "
+                        f"{unit_domain(unit)}")
     by = node.get("by") or []
     if isinstance(by, str):
         by = [by]
+    if not isinstance(by, list):
+        problems.append(f"{path}: {where}.by = {_short(by)}: expected a list of dimensions")
+        return None
     for d in by:
         if d not in domains:
             problems.append(f"{path}: {where}.by = {d!r}: unknown dimension; allowed: {allowed(domains)}")
@@ -199,19 +376,23 @@ def _parameter(node: dict, where: str, meta: SchemeMeta, domains, path, problems
         if not domains[d]:
             problems.append(f"{path}: {where}.by = {d!r}: the scheme defines no {d} codes")
             return None
+    if len(set(by)) != len(by):
+        problems.append(f"{path}: {where}.by = {by!r}: a dimension is given twice")
+        return None
     effective = node.get("effective")
     if effective is not None and not isinstance(effective, _dt.date):
         problems.append(f"{path}: {where}.effective = {_short(effective)}: expected a date YYYY-MM-DD")
         effective = None
     raw_values = node["values"] if "values" in node else node["value"]
     cells: dict[tuple[str, ...], Leaf] = {}
-    _expand(raw_values, list(by), (), f"{where}.values", domains, cells, path, problems)
+    check = LeafCheck(domain, spec, where)
+    _expand(raw_values, list(by), (), f"{where}.values", domains, cells, path, problems, check)
     if source is None:
         return None
     return Parameter(
         path=where,
         description=str(node.get("description", "")),
-        unit=node.get("unit"),
+        unit=unit,
         source=source,
         by=tuple(by),
         cells=cells,
@@ -220,10 +401,20 @@ def _parameter(node: dict, where: str, meta: SchemeMeta, domains, path, problems
     )
 
 
-def _expand(node, dims: list[str], prefix: tuple, where: str, domains, cells, path, problems) -> None:
+def _compatible(rule_domain: str, domain: str | None) -> bool:
+    numeric = {MONEY, NON_NEGATIVE, COUNT}
+    if rule_domain == domain:
+        return True
+    if rule_domain == NON_NEGATIVE and domain == SHARE:  # a share of a wage is a multiple of it
+        return True
+    return rule_domain in numeric and domain in numeric
+
+
+def _expand(node, dims: list[str], prefix: tuple, where: str, domains, cells, path, problems,
+            check: "LeafCheck | None" = None) -> None:
     """Fill ``cells`` from a nested table; keys may list codes ("a, b") or be "*" (the rest)."""
     if not dims:
-        leaf = parse_leaf(node, where, path, problems)
+        leaf = parse_leaf(node, where, path, problems, check)
         if leaf is not None:
             cells[prefix] = leaf
         return
@@ -251,20 +442,117 @@ def _expand(node, dims: list[str], prefix: tuple, where: str, domains, cells, pa
             if code in seen:
                 problems.append(f"{path}: {where}.{code}: given twice")
             seen.add(code)
-            _expand(child, rest, prefix + (code,), f"{where}.{code}", domains, cells, path, problems)
+            _expand(child, rest, prefix + (code,), f"{where}.{code}", domains, cells, path, problems, check)
     if star is not None:
         for code in domains[dim]:
             if code not in seen:
-                _expand(star, rest, prefix + (code,), f"{where}.*", domains, cells, path, problems)
+                _expand(star, rest, prefix + (code,), f"{where}.*", domains, cells, path, problems, check)
 
 
-def parse_leaf(node: Any, where: str, path: Path | str, problems: list[str]) -> Leaf | None:
+# --------------------------------------------------------------------------- leaves
+
+
+class LeafCheck:
+    """The domain a parameter's values must lie in (from its rule or its unit)."""
+
+    def __init__(self, domain: str | None, spec: RuleSpec | None, path: str):
+        self.domain = domain
+        self.spec = spec
+        self.component = path.startswith("contributions.") and path.split(".")[-1] in COMPONENTS
+
+    def value(self, x: Any) -> str | None:
+        """None if ``x`` is allowed, else what is allowed (for the message)."""
+        d, spec = self.domain, self.spec
+        if d is None:
+            return None
+        if self.component and x == RESIDUAL:
+            return None
+        if d in (SHARE, MONEY, NON_NEGATIVE, COUNT):
+            if not _is_num(x):
+                return _domain_words(d, spec)
+            if math.isnan(x):
+                return _domain_words(d, spec)
+            if d == SHARE:
+                return None if 0 <= x <= 1 else _domain_words(d, spec)
+            if x < 0:
+                return _domain_words(d, spec)
+            if math.isinf(x) and not (spec is not None and spec.limit):
+                return _domain_words(d, spec)
+            return None
+        if d == FLAG:
+            return None if isinstance(x, bool) else "true or false"
+        if d == CODE:
+            if not isinstance(x, str):
+                return "a code (a word)" + (f": {allowed(spec.options)}" if spec and spec.options else "")
+            if spec is not None and spec.options and x not in spec.options:
+                return allowed(spec.options)
+            return None
+        if d == BANDS:
+            return band_problem(x)
+        return None
+
+    def number(self, x: Any) -> str | None:
+        """For bounds and defaults of ranges: a number in the domain."""
+        if not _is_num(x) or math.isnan(x):
+            return "a number"
+        if self.domain in (SHARE, MONEY, NON_NEGATIVE, COUNT):
+            return self.value(x)
+        return None
+
+
+def _domain_words(domain: str, spec: RuleSpec | None) -> str:
+    limit = spec is not None and spec.limit
+    return {
+        SHARE: "a share between 0 and 1",
+        MONEY: "an amount in yuan >= 0" + (" (.inf: no limit)" if limit else ", finite"),
+        NON_NEGATIVE: "a finite number >= 0",
+        COUNT: "a finite number >= 0",
+    }[domain]
+
+
+def band_problem(bands: Any) -> str | None:
+    """None for a valid band list ``[[upper, rate], ..., [null, rate]]`` (1-3 bands, uppers
+    rising, rates in [0, 1]), else what is allowed."""
+    rule = "1 to 3 bands [[upper, rate], ..., [null, rate]] with rising uppers and rates in [0, 1]"
+    if not isinstance(bands, (list, tuple)) or not 1 <= len(bands) <= 3:
+        return rule
+    last = 0.0
+    for i, band in enumerate(bands):
+        if not (isinstance(band, (list, tuple)) and len(band) == 2):
+            return rule
+        upper, rate = band
+        if not _is_num(rate) or not 0 <= rate <= 1:
+            return rule
+        if i < len(bands) - 1:
+            if not _is_num(upper) or not math.isfinite(upper) or upper <= last:
+                return rule
+            last = upper
+        elif upper is not None:
+            return rule + " (the last upper is null: no end)"
+    return None
+
+
+def parse_leaf(node: Any, where: str, path: Path | str, problems: list[str],
+               check: LeafCheck | None = None) -> Leaf | None:
     """A leaf: a bare value, or a mapping with range/at_least/at_most/approx/not_stated."""
-    if node == RESIDUAL:
+    check = check or LeafCheck(None, None, where)
+
+    def bad(field: str, value: Any, rule: str) -> None:
+        problems.append(f"{path}: {where}{field} = {_short(value)}: allowed: {rule}")
+
+    if node == RESIDUAL and not isinstance(node, dict):
+        if not check.component:
+            problems.append(f"{path}: {where} = 'residual': only a contribution component "
+                            f"({allowed(COMPONENTS)}) may be the residual")
+            return None
         return Leaf(kind=RESIDUAL)
     if not isinstance(node, dict):
         if node is None:
             problems.append(f"{path}: {where} = None: write {{not_stated: true}} for a blank in the document")
+            return None
+        rule = check.value(node)
+        if rule is not None:
+            bad("", node, rule)
             return None
         return Leaf(kind=EXACT, value=_number(node))
     extra = set(node) - _LEAF_KEYS
@@ -273,20 +561,29 @@ def parse_leaf(node: Any, where: str, path: Path | str, problems: list[str]) -> 
         return None
     source = None
     if "source" in node:
-        source = _source(node["source"], f"{where}.source", path, problems) if isinstance(path, Path) else Source.model_validate(node["source"])
+        source = _source(node["source"], f"{where}.source", path, problems)
     note = node.get("note")
     if node.get("not_stated"):
+        if node["not_stated"] is not True:
+            bad(".not_stated", node["not_stated"], "true")
+            return None
         return Leaf(kind=NOT_STATED, note=note, source=source)
     if "range" in node:
         rng = node["range"]
-        if not (isinstance(rng, list) and len(rng) == 2 and all(_is_num(x) for x in rng) and rng[0] <= rng[1]):
+        if not (isinstance(rng, list) and len(rng) == 2 and all(_is_num(x) and not math.isnan(x) for x in rng)
+                and rng[0] <= rng[1]):
             problems.append(f"{path}: {where}.range = {_short(rng)}: expected [low, high] numbers with low <= high")
             return None
+        for x in rng:
+            rule = check.number(x)
+            if rule is not None:
+                bad(".range", rng, rule)
+                return None
         if "default" not in node:
             problems.append(f"{path}: {where}.default: missing; a range left to cities needs a documented default")
             return None
         d = node["default"]
-        if not _is_num(d) or not (rng[0] <= d <= rng[1]):
+        if not _is_num(d) or math.isnan(d) or not (rng[0] <= d <= rng[1]):
             problems.append(f"{path}: {where}.default = {_short(d)}: outside the range [{rng[0]}, {rng[1]}]")
             return None
         return Leaf(kind=RANGE, value=_number(d), lo=float(rng[0]), hi=float(rng[1]), note=note, source=source)
@@ -294,23 +591,42 @@ def parse_leaf(node: Any, where: str, path: Path | str, problems: list[str]) -> 
         if kind in node:
             bound = node[kind]
             d = node.get("default", bound)
-            if not _is_num(bound) or not _is_num(d):
+            if not _is_num(bound) or not _is_num(d) or math.isnan(bound) or math.isnan(d):
                 problems.append(f"{path}: {where}.{kind} = {_short(bound)}: expected a number")
                 return None
+            for field, x in ((f".{kind}", bound), (".default", d)):
+                rule = check.number(x)
+                if rule is not None:
+                    bad(field, x, rule)
+                    return None
             if (kind == AT_LEAST and d < bound) or (kind == AT_MOST and d > bound):
                 problems.append(f"{path}: {where}.default = {_short(d)}: violates {kind} {bound}")
                 return None
             lo, hi = (float(bound), None) if kind == AT_LEAST else (None, float(bound))
             return Leaf(kind=kind, value=_number(d), lo=lo, hi=hi, note=note, source=source)
     if "approx" in node:
+        rule = check.number(node["approx"])
+        if rule is not None:
+            bad(".approx", node["approx"], rule)
+            return None
         return Leaf(kind=APPROX, value=_number(node["approx"]), note=note, source=source)
     if "share_of_total" in node:
         s = node["share_of_total"]
+        if not check.component:
+            problems.append(f"{path}: {where}.share_of_total: only a contribution component "
+                            f"({allowed(COMPONENTS)}) may be a share of the standard")
+            return None
         if not _is_num(s) or not 0 <= s <= 1:
             problems.append(f"{path}: {where}.share_of_total = {_short(s)}: expected a share in [0, 1]")
             return None
         return Leaf(kind=SHARE_OF_TOTAL, value=float(s), note=note, source=source)
     if "value" in node:
+        if node["value"] == RESIDUAL and check.component:
+            return Leaf(kind=RESIDUAL, note=note, source=source)
+        rule = check.value(node["value"])
+        if rule is not None:
+            bad(".value", node["value"], rule)
+            return None
         return Leaf(kind=EXACT, value=_number(node["value"]), note=note, source=source)
     problems.append(
         f"{path}: {where} = {_short(node)}: a leaf needs one of value, range, at_least, at_most, "
@@ -327,97 +643,11 @@ def _number(x: Any) -> Any:
     return float(x) if _is_num(x) else x
 
 
-# --- overrides -------------------------------------------------------------------------------
-
-
-def apply_overrides(
-    params: Mapping[str, Parameter],
-    overrides: Mapping[str, Any] | None,
-    *,
-    variant: str | None,
-    domains: Mapping[str, list[str]],
-    allow_out_of_range: bool,
-    file: Path,
-) -> dict[str, Parameter]:
-    """Return new parameters with overridden cells; reject values outside the document's bounds.
-
-    A key is a parameter path followed by table keys (``benefits.inpatient.deductible.county``);
-    a shorter key sets every cell below it; the variant key may be left out. A mapping value sets
-    nested cells (``{"benefits.inpatient.deductible": {"county": 300}}``).
-    """
-    if not overrides:
-        return dict(params)
-    out = {k: _copy(p) for k, p in params.items()}
-    problems: list[str] = []
-    for key, value in _flatten(overrides):
-        pname, rest = _split_key(key, out)
-        if pname is None:
-            problems.append(
-                f"override {key!r}: no such parameter; parameters start with "
-                f"{allowed(sorted({k.split('.')[0] for k in out}))} (see Scheme.parameter_table())"
-            )
-            continue
-        p = out[pname]
-        keys = list(rest)
-        if p.by and p.by[0] == "variant" and variant is not None and (not keys or keys[0] not in domains["variant"]):
-            keys.insert(0, variant)
-        for i, k in enumerate(keys):
-            if i >= len(p.by):
-                problems.append(f"override {key!r}: {pname} has only the dimensions {allowed(p.by) or '(none)'}")
-                break
-            if k not in domains[p.by[i]]:
-                problems.append(
-                    f"override {key!r}: '{k}' is not a {p.by[i]} of this scheme; allowed: {allowed(domains[p.by[i]])}"
-                )
-                break
-        else:
-            hit = [c for c in p.cells if c[: len(keys)] == tuple(keys)]
-            if not hit:
-                problems.append(f"override {key!r}: {pname} has no cell there")
-            for cell in hit:
-                leaf = p.cells[cell]
-                # A number may replace a number, a blank, a share (the new share) or a residual
-                # (it becomes an amount); "residual" makes any contribution cell the residual.
-                if _is_num(value) and leaf.value is not None and not _is_num(leaf.value) \
-                        and leaf.kind != NOT_STATED and leaf.value != RESIDUAL:
-                    problems.append(f"override {key!r} = {value!r}: expected {type(leaf.value).__name__} like {leaf.value!r}")
-                    continue
-                v = _number(value)
-                if not allow_out_of_range and not leaf.within(v):
-                    src = leaf.source or p.source
-                    where = f"{file}: {pname}" + ("." + ".".join(cell) if cell else "")
-                    problems.append(
-                        f"{where} = {value!r} is outside the document's {leaf.permitted()} "
-                        f"({src.cite()}); pass allow_out_of_range=True to explore it as a reform"
-                    )
-                    continue
-                p.cells[cell] = leaf.with_override(v)
-    if problems:
-        raise HealthcoverError("\n".join(problems))
-    return out
-
-
-def _copy(p: Parameter) -> Parameter:
-    return Parameter(p.path, p.description, p.unit, p.source, p.by, dict(p.cells), p.effective, p.note)
-
-
-def _flatten(overrides: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
-    for k, v in overrides.items():
-        key = f"{prefix}.{k}" if prefix else str(k)
-        if isinstance(v, Mapping):
-            yield from _flatten(v, key)
-        else:
-            yield key, v
-
-
-def _split_key(key: str, params: Mapping[str, Parameter]) -> tuple[str | None, tuple[str, ...]]:
+def resolve_key(key: str, params: Mapping[str, Parameter]) -> tuple[str | None, tuple[str, ...]]:
+    """Split an override key into a parameter path and table keys (longest path first)."""
     parts = key.split(".")
     for n in range(len(parts), 0, -1):
         head = ".".join(parts[:n])
         if head in params:
             return head, tuple(parts[n:])
     return None, ()
-
-
-def product_keys(domains: Mapping[str, list[str]], dims: tuple[str, ...]) -> list[tuple[str, ...]]:
-    return list(itertools.product(*(domains[d] for d in dims)))

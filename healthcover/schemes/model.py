@@ -1,16 +1,30 @@
-"""What a scheme file may contain: metadata schema (pydantic) and the parameter leaves.
+"""The scheme-file format: what a file may contain, what each rule means, and its JSON Schema.
 
-A scheme file is checked in two passes: pydantic validates the shape of the metadata, then
-:mod:`healthcover.schemes.load` walks the parameter trees (``parameters``, ``contributions``,
-``benefits``, ``fund``) and checks every table key and leaf against the scheme's own codes.
+A scheme file is one YAML document per policy document (``data/schemes/<scheme-id>.yaml``).
+Its metadata (titles, codes, readings) is a pydantic model; its four parameter trees
+(``parameters``, ``contributions``, ``benefits``, ``fund``) hold *parameters*, each a table of
+*leaves* over zero or more dimensions (variant, category or a category attribute, facility).
+
+* :class:`SchemeFile` is the whole format; ``SchemeFile.model_json_schema()`` publishes it as
+  JSON Schema (``docs/scheme.schema.json``), so an editor checks a file while it is written.
+* :data:`BENEFIT_RULES` and :data:`CONTRIBUTION_RULES` are the rules the engine understands,
+  each with its domain; :data:`UNIT_DOMAINS` gives the domain of any other parameter from the
+  first word of its unit (``share ...`` lies in [0, 1], ``CNY ...`` is money >= 0).
+* :class:`Leaf` and :class:`Parameter` are the checked, immutable form the loader builds.
+
+:mod:`healthcover.schemes.load` reads and checks a file against this format; the compiler
+(:mod:`healthcover.schemes.compile`) turns it into the arrays the engine reads.
 """
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import dataclass, field, replace
-from typing import Any, Optional
+from types import MappingProxyType
+from typing import Any, Literal, Mapping, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing_extensions import TypeAliasType
 
 #: Leaf kinds, in the words of the documents.
 EXACT = "exact"  # a stated value
@@ -26,9 +40,124 @@ LEAF_KINDS = (EXACT, RANGE, AT_LEAST, AT_MOST, APPROX, NOT_STATED, RESIDUAL, SHA
 #: Dimensions a parameter table may be keyed by, besides category attributes.
 CORE_DIMENSIONS = ("variant", "category", "facility", "care")
 
+# --------------------------------------------------------------------------- domains
+
+SHARE = "share"  # a number in [0, 1]
+MONEY = "money"  # yuan: finite and >= 0 (a limit may be .inf: no limit)
+NON_NEGATIVE = "non_negative"  # a multiple or a quantity: finite and >= 0
+COUNT = "count"  # years, days, treatments: finite and >= 0
+CODE = "code"  # a word from a fixed set
+FLAG = "flag"  # true or false
+BANDS = "bands"  # [[upper, rate], ...]
+TEXT = "text"  # a rule in words, a date, a list: not computed with
+DOMAINS = (SHARE, MONEY, NON_NEGATIVE, COUNT, CODE, FLAG, BANDS, TEXT)
+
+#: Domain of a parameter by the first word of its ``unit``.
+UNIT_DOMAINS: Mapping[str, str] = MappingProxyType({
+    "share": SHARE,
+    "CNY": MONEY,
+    "multiple": NON_NEGATIVE,
+    "years": COUNT, "months": COUNT, "days": COUNT, "age": COUNT, "treatments": COUNT,
+    "drugs": COUNT, "communities": COUNT, "settlements": COUNT, "inspections": COUNT,
+    "checks": COUNT,
+    "code": CODE, "rate": CODE,
+    "flag": FLAG,
+    "bands": BANDS, "[[CNY": BANDS,
+    "rule": TEXT, "list": TEXT, "dates": TEXT, "date": TEXT, "calendar": TEXT, "month": TEXT,
+    "day": TEXT, "hospital": TEXT,
+})
+
+
+def unit_domain(unit: str | None) -> str | None:
+    """The domain a unit implies (None for a unit this format does not know)."""
+    if not unit:
+        return None
+    return UNIT_DOMAINS.get(str(unit).split()[0].rstrip(":,;"))
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A rule the engine reads: its domain, allowed codes, default and what it means."""
+
+    domain: str
+    meaning: str
+    options: tuple[str, ...] = ()
+    default: Any = None
+    #: one value per variant (a setting of the care type, not a table over people)
+    setting: bool = False
+    #: a limit: ``.inf`` (no limit) is allowed
+    limit: bool = False
+    #: read by the engine (else recorded for readers and checks only)
+    engine: bool = True
+
+
+#: ``benefits.<care>.<rule>``: the benefit rules the claims engine applies, in its order.
+BENEFIT_RULES: Mapping[str, RuleSpec] = MappingProxyType({
+    "covered": RuleSpec(FLAG, "the care type is a benefit for this cell (default true)", default=True),
+    "fund_amount": RuleSpec(MONEY, "a fixed fund amount per claim (the fund pays the eligible cost up to it)", limit=True),
+    "deductible": RuleSpec(MONEY, "cost borne by the patient first (default 0)", default=0.0),
+    "deductible_frequency": RuleSpec(CODE, "the deductible applies per claim or once per person-year",
+                                     options=("per_claim", "per_year"), default="per_claim", setting=True),
+    "rate": RuleSpec(SHARE, "the fund's share of the cost above the deductible"),
+    "bands": RuleSpec(BANDS, "up to three [upper, rate] bands over the cost above the deductible (replaces rate)"),
+    "enrolment_bonus": RuleSpec(FLAG, "the continuous-enrolment bonus raises the rate (default false)", default=False),
+    "per_claim_limit": RuleSpec(MONEY, "cap on the fund's payment per claim", limit=True),
+    "annual_limit": RuleSpec(MONEY, "cap per person (or household) and year", limit=True),
+    "annual_limit_basis": RuleSpec(CODE, "the annual limit caps the fund's payment or the eligible cost counted",
+                                   options=("fund", "cost"), default="fund", setting=True),
+    "annual_limit_pool": RuleSpec(CODE, "care types with the same pool share one annual limit (default: the care type)",
+                                  setting=True),
+    "annual_limit_scope": RuleSpec(CODE, "the annual limit is per person or pooled in the household",
+                                   options=("person", "household"), default="person", setting=True),
+})
+
+_COMPONENT = "a contribution component: an amount, residual or {share_of_total: s}"
+
+#: ``contributions.<rule>``: financing, flat-rate or payroll.
+CONTRIBUTION_RULES: Mapping[str, RuleSpec] = MappingProxyType({
+    "basis": RuleSpec(CODE, "flat-rate or payroll financing", options=("flat", "payroll"), default="flat", setting=True),
+    "standard": RuleSpec(MONEY, "the financing standard (premium into the pooled fund)"),
+    "individual": RuleSpec(MONEY, _COMPONENT),
+    "employer": RuleSpec(MONEY, _COMPONENT),
+    "subsidy_central": RuleSpec(MONEY, _COMPONENT),
+    "subsidy_provincial": RuleSpec(MONEY, _COMPONENT),
+    "subsidy_local": RuleSpec(MONEY, _COMPONENT),
+    "subsidy_special": RuleSpec(MONEY, "a special subsidy whose paying level is subsidy_special_level"),
+    "subsidy_special_level": RuleSpec(CODE, "the government level paying subsidy_special",
+                                      options=("central", "provincial", "local"), setting=True),
+    "personal_account": RuleSpec(MONEY, "amount held for the person outside the premium"),
+    "outpatient_account": RuleSpec(MONEY, "the outpatient account credited per person (informational)"),
+    "rate_individual": RuleSpec(SHARE, "the employee's contribution rate on the base"),
+    "rate_employer": RuleSpec(SHARE, "the employer's contribution rate on the base"),
+    "base_floor": RuleSpec(NON_NEGATIVE, "floor of the contribution base, a multiple of the average wage"),
+    "base_cap": RuleSpec(NON_NEGATIVE, "cap of the contribution base, a multiple of the average wage"),
+    "base_share_of_average_wage": RuleSpec(NON_NEGATIVE, "a fixed base, a multiple of the average wage"),
+    "personal_account_share_individual": RuleSpec(SHARE, "share of the individual contribution credited to the personal account"),
+    "personal_account_share_employer": RuleSpec(SHARE, "share of the employer contribution credited to the personal account"),
+    "subsidy_ratio_floor": RuleSpec(SHARE, "the subsidy covers at least this share of the standard", engine=False),
+    "subsidy_stated_total": RuleSpec(MONEY, "a subsidy total the document states without its split", engine=False),
+    "retiree_personal_account": RuleSpec(SHARE, "retirees' personal account, a share of contributions", engine=False),
+    "retiree_personal_account_base_floor": RuleSpec(NON_NEGATIVE, "floor of retirees' account base", engine=False),
+    "retiree_personal_account_share_of_pension": RuleSpec(SHARE, "retirees' account as a share of the pension", engine=False),
+})
+
+#: ``parameters.<path>`` the engine reads, with their domains.
+ENGINE_PARAMETERS: Mapping[str, RuleSpec] = MappingProxyType({
+    "parameters.enrolment_bonus.start_year": RuleSpec(COUNT, "first consecutive year with the bonus"),
+    "parameters.enrolment_bonus.every": RuleSpec(COUNT, "the bonus rises one step every this many years (>= 1)"),
+    "parameters.enrolment_bonus.step": RuleSpec(SHARE, "bonus step added to the rate"),
+    "parameters.enrolment_bonus.cap": RuleSpec(SHARE, "maximum total bonus"),
+    "parameters.enrolment_bonus.mode": RuleSpec(CODE, "points or a relative share of the rate",
+                                                options=("points", "relative"), default="points"),
+    "parameters.special_exam_selfpay_share": RuleSpec(SHARE, "share of special-exam cost the patient pays first"),
+})
+
+
+# --------------------------------------------------------------------------- the file format
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Bilingual(_Strict):
@@ -37,7 +166,11 @@ class Bilingual(_Strict):
 
 
 class Source(_Strict):
-    """Where a rule comes from: seed document, article or section, line, original quote."""
+    """Where a rule or a number comes from: seed document, article or section, lines, quote.
+
+    The one citation type of healthcover: scheme parameters, calibration statistics and
+    dashboard assumptions all cite through it (an assumption has ``doc: assumption`` and says
+    why in ``note``)."""
 
     doc: str
     article: Optional[str] = None
@@ -45,8 +178,14 @@ class Source(_Strict):
     quote: Optional[str] = None
     note: Optional[str] = None
 
+    @property
+    def is_assumption(self) -> bool:
+        return self.doc == "assumption"
+
     def cite(self) -> str:
-        """``doc 004, Art. 23(二)2 (L381): 「成年人:6万元」``."""
+        """``doc 004, Art. 23(二)2 (L381): 「成年人:6万元」``; an assumption says so."""
+        if self.is_assumption:
+            return f"assumption: {self.note or ''}".rstrip()
         parts = [f"doc {self.doc}"]
         if self.article:
             parts.append(self.article)
@@ -94,8 +233,76 @@ class Dates(_Strict):
     note: Optional[str] = None
 
 
+# Leaves, for the JSON Schema (the loader checks them with messages of its own).
+Number = Union[int, float]
+Band = tuple[Optional[Number], Number]
+
+
+class _LeafBase(_Strict):
+    note: Optional[str] = None
+    source: Optional[Source] = None
+
+
+class RangeLeaf(_LeafBase):
+    """Left to local choice within ``range``; ``default`` is the value used."""
+
+    range: tuple[Number, Number]
+    default: Number
+
+
+class AtLeastLeaf(_LeafBase):
+    at_least: Number
+    default: Optional[Number] = None
+
+
+class AtMostLeaf(_LeafBase):
+    at_most: Number
+    default: Optional[Number] = None
+
+
+class ApproxLeaf(_LeafBase):
+    approx: Number
+
+
+class NotStatedLeaf(_LeafBase):
+    not_stated: Literal[True]
+
+
+class ShareOfTotalLeaf(_LeafBase):
+    share_of_total: float = Field(ge=0, le=1)
+
+
+class ValueLeaf(_LeafBase):
+    value: Union[Number, bool, str, list[Band], list[str]]
+
+
+LeafNode = Union[
+    Number, bool, str, list[Band], list[str],
+    RangeLeaf, AtLeastLeaf, AtMostLeaf, ApproxLeaf, NotStatedLeaf, ShareOfTotalLeaf, ValueLeaf,
+]
+#: A table: a leaf, or codes (``"a, b"`` lists several, ``"*"`` the rest) mapping to tables.
+Table = TypeAliasType("Table", Union[LeafNode, dict[str, "Table"]])
+
+
+class ParameterNode(_Strict):
+    """A parameter: what it is, its unit, its source, its dimensions and its table."""
+
+    description: str
+    unit: Optional[str] = None
+    source: Source
+    by: Union[list[str], str, None] = None
+    values: Optional[Table] = None
+    value: Optional[Table] = None
+    effective: Optional[_dt.date] = None
+    note: Optional[str] = None
+
+
+#: A group of parameters (``benefits.inpatient``) or of groups.
+Group = TypeAliasType("Group", dict[str, Union[ParameterNode, "Group"]])
+
+
 class SchemeMeta(_Strict):
-    """Top-level metadata of a scheme file; the parameter trees are checked separately."""
+    """Top-level metadata of a scheme file; the parameter trees are checked by the loader."""
 
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     kind: str = Field(pattern=r"^(resident|employee|fee|secondary|guideline)$")
@@ -118,6 +325,36 @@ class SchemeMeta(_Strict):
     contributions: dict[str, Any] = Field(default_factory=dict)
     benefits: dict[str, Any] = Field(default_factory=dict)
     fund: dict[str, Any] = Field(default_factory=dict)
+
+
+class SchemeFile(SchemeMeta):
+    """The whole scheme-file format, for the JSON Schema (``SchemeFile.model_json_schema()``).
+
+    The loader validates metadata with :class:`SchemeMeta` and walks the parameter trees
+    itself, to name every problem by its field path; this model describes the same trees for
+    editors and other tools."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="healthcover scheme file")
+
+    parameters: Group = Field(default_factory=dict)
+    contributions: Group = Field(default_factory=dict)
+    benefits: dict[str, Group] = Field(default_factory=dict)
+    fund: Group = Field(default_factory=dict)
+
+
+def json_schema() -> dict[str, Any]:
+    """The scheme-file format as JSON Schema (draft 2020-12), as written to
+    ``docs/scheme.schema.json``."""
+    schema = SchemeFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["description"] = (
+        "A healthcover scheme file: one policy document's rules as cited data. Every parameter "
+        "has a description, a unit, a source and a table of leaves; see docs/architecture.md."
+    )
+    return schema
+
+
+# --------------------------------------------------------------------------- checked form
 
 
 @dataclass(frozen=True)
@@ -162,10 +399,11 @@ class Leaf:
         return True
 
     def with_override(self, value: Any) -> "Leaf":
-        return replace(self, value=value, overridden=True, original=self.value)
+        original = self.original if self.overridden else self.value
+        return replace(self, value=value, overridden=True, original=original)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Parameter:
     """A named rule: a table of leaves over zero or more dimensions, with unit and source."""
 
@@ -174,9 +412,21 @@ class Parameter:
     unit: Optional[str]
     source: Source
     by: tuple[str, ...] = ()
-    cells: dict[tuple[str, ...], Leaf] = field(default_factory=dict)
+    cells: Mapping[tuple[str, ...], Leaf] = field(default_factory=dict)
     effective: Optional[_dt.date] = None
     note: Optional[str] = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "cells", MappingProxyType(dict(self.cells)))
+
+    def __reduce__(self):
+        return (_parameter, (self.path, self.description, self.unit, self.source, self.by,
+                             dict(self.cells), self.effective, self.note))
+
+    @property
+    def domain(self) -> str | None:
+        """The domain its unit implies (see :data:`UNIT_DOMAINS`)."""
+        return unit_domain(self.unit)
 
     def leaf(self, key: tuple[str, ...]) -> Optional[Leaf]:
         return self.cells.get(key)
@@ -186,8 +436,17 @@ class Parameter:
         src = leaf.source if leaf is not None and leaf.source is not None else self.source
         return src.cite()
 
+    def with_cells(self, cells: Mapping[tuple[str, ...], Leaf]) -> "Parameter":
+        return replace(self, cells=cells)
+
+
+def _parameter(*args) -> Parameter:
+    return Parameter(*args)
+
 
 def _num(x: Any) -> str:
     if isinstance(x, float) and x.is_integer():
         return str(int(x))
+    if isinstance(x, float) and math.isfinite(x):
+        return f"{x:.6g}"
     return str(x)

@@ -310,7 +310,7 @@ def _not_stated(error: BaseException | str | None) -> NotStatedError | None:
 def not_stated_html(err: NotStatedError, lang: str) -> str:
     """A blank in the document explained without code: which rule, of which scheme, and where
     the document is silent; the dashboard does not invent the value."""
-    from healthcover.schemes import load_scheme
+    from healthcover.scheme import load_scheme
 
     try:
         s = load_scheme(err.scheme_id, err.variant)
