@@ -74,14 +74,16 @@ def kernel(person: np.ndarray, date: np.ndarray, fac: np.ndarray, cost: np.ndarr
     return out / 100.0
 
 
-def timed(fn, repeats: int):
-    times, result = [], None
+def interleaved(fns, repeats: int):
+    times = [[] for _ in fns]
+    results = [None] * len(fns)
     for _ in range(repeats):
-        gc.collect()
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
+        for i, fn in enumerate(fns):
+            gc.collect()
+            t0 = time.perf_counter()
+            results[i] = fn()
+            times[i].append(time.perf_counter() - t0)
+    return [(statistics.median(ts), r) for ts, r in zip(times, results)]
 
 
 def peak_bytes(fn) -> int:
@@ -104,8 +106,17 @@ def main() -> None:
     scheme.adjudicate(claims.head(1000), persons)  # warm caches (tables, imports)
     arrays = (claims.person_id.to_numpy(), claims.date.to_numpy(), claims.facility.cat.codes.to_numpy(), claims.cost.to_numpy())
 
-    t_hc, res = timed(lambda: scheme.adjudicate(claims, persons), args.repeats)
-    t_k, ref = timed(lambda: kernel(*arrays), args.repeats)
+    # The same claims as users' CSV and Parquet files give them: codes as plain strings (pandas'
+    # default string dtype, as read_csv and read_parquet return them), and as Python objects.
+    s_claims = claims.assign(care=claims.care.astype("str"), facility=claims.facility.astype("str"))
+    s_persons = persons.assign(category=persons.category.astype("str"))
+    o_claims = claims.assign(care=claims.care.astype(object), facility=claims.facility.astype(object))
+    o_persons = persons.assign(category=persons.category.astype(object))
+
+    # Interleaved, so a busy machine slows every path alike; medians of the repeats.
+    (t_hc, res), (t_str, res_str), (t_obj, res_obj), (t_k, ref) = interleaved(
+        [lambda: scheme.adjudicate(claims, persons), lambda: scheme.adjudicate(s_claims, s_persons),
+         lambda: scheme.adjudicate(o_claims, o_persons), lambda: kernel(*arrays)], args.repeats)
     same = np.array_equal(res.fund_paid.to_numpy(), ref)
     mem_hc = peak_bytes(lambda: scheme.adjudicate(claims, persons)) / n
     mem_k = peak_bytes(lambda: kernel(*arrays)) / n
@@ -113,8 +124,12 @@ def main() -> None:
     print(f"claims: {n:,}  persons: {len(persons):,}  annual limit bit on {(res.limit_reason == 'annual_limit').sum():,} claims")
     print(f"{'path':<28}{'median s':>10}{'M claims/s':>12}{'peak B/claim':>14}")
     print(f"{'healthcover adjudicate':<28}{t_hc:>10.3f}{n / t_hc / 1e6:>12.2f}{mem_hc:>14.1f}")
+    print(f"{'  codes as strings (str)':<28}{t_str:>10.3f}{n / t_str / 1e6:>12.2f}{'':>14}")
+    print(f"{'  codes as Python objects':<28}{t_obj:>10.3f}{n / t_obj / 1e6:>12.2f}{'':>14}")
     print(f"{'hand-written NumPy kernel':<28}{t_k:>10.3f}{n / t_k / 1e6:>12.2f}{mem_k:>14.1f}")
-    print(f"ratio healthcover / kernel: {t_hc / t_k:.2f}x (target <= 2x); identical fund payments: {same}")
+    same = same and all(np.array_equal(r.fund_paid.to_numpy(), ref) for r in (res_str, res_obj))
+    print(f"ratio healthcover / kernel: {t_hc / t_k:.2f}x categorical codes, {t_str / t_k:.2f}x str codes, "
+          f"{t_obj / t_k:.2f}x object codes (target <= 2x); identical fund payments: {same}")
     print(f"input frame: {input_bytes:.1f} B/claim (not counted in the peaks above)")
 
 

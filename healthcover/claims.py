@@ -547,9 +547,12 @@ def rates(t: BenefitTables, x: ClaimInputs) -> tuple[np.ndarray, np.ndarray | No
     if has_bonus is not None and has_bonus.any():
         if t.bonus_blank is not None:
             raise t.bonus_blank.error(prefix=f"claims {rows_preview(np.flatnonzero(has_bonus))} need it: ")
-        years = v.count_column(x.table, "years_enrolled", x.table_name, 1, maximum=MAX_YEARS_ENROLLED,
-                               why="consecutive years of enrolment")
-        b = t.bonus_schedule.table(years)
+        if "years_enrolled" in x.table.columns:
+            years = v.count_column(x.table, "years_enrolled", x.table_name, maximum=MAX_YEARS_ENROLLED,
+                                   why="consecutive years of enrolment")
+            b = t.bonus_schedule.table(years)
+        else:  # everyone in their first year: a bonus only if the schedule starts at once
+            b = np.full(len(x.table), float(t.bonus_schedule.bonus(1)))
         if b.any():
             bonus = np.where(has_bonus, x.per_claim(b), 0.0)
             col = bonus if r.ndim == 1 else bonus[:, None]
@@ -606,13 +609,17 @@ def limits(t: BenefitTables, x: ClaimInputs, elig: np.ndarray, ded: np.ndarray, 
     above = None
     if o is not None:
         order = o.order
-        cell_s = x.cell[order]
-        L = t.annual[cell_s]
+        present = np.bincount(x.cell, minlength=t.annual.size) > 0
+        one_limit = np.unique(t.annual[present])
+        any_cost = bool(t.cost_basis[np.unique(x.care)].any())
+        cell_s = x.cell[order] if (len(one_limit) > 1 or any_cost) else None
+        # One limit for every claim present (the usual case): no per-claim gather.
+        L = t.annual[cell_s] if cell_s is not None else one_limit[0]
         if o.household_limit is not None:
             L = np.where(o.household_mask[order], o.household_limit[order], L)
         raw = fund[order]
-        cost_basis = t.cost_basis[x.care[order]]
-        if cost_basis.any():
+        cost_basis = t.cost_basis[x.care[order]] if any_cost else None
+        if cost_basis is not None:
             # Limit on cumulative eligible cost (Jilin): the part of this claim above its
             # deductible that still fits under the limit.
             e = elig[order]

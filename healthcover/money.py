@@ -42,6 +42,10 @@ def to_fen(yuan) -> np.ndarray:
     [10001, 0, -101]
     """
     x = np.asarray(yuan, dtype=np.float64) * 100.0
+    if x.ndim and x.size and x.min() >= 0:  # the common case (validated amounts): in place, lean
+        x += 0.5 + _EPS
+        np.floor(x, out=x)
+        return x.astype(np.int64)
     out = np.floor(np.abs(x) + (0.5 + _EPS))
     return np.copysign(out, x).astype(np.int64)
 

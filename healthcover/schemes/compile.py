@@ -101,10 +101,17 @@ class BonusSchedule:
         steps = max(math.ceil(self.cap / self.step - 1e-12) - 1, 0)
         return int(max(self.start, 0) + steps * self.every)
 
-    def table(self, years: np.ndarray) -> np.ndarray:
-        """The bonus for each number of years (vectorised; years past saturation cost nothing)."""
-        n = np.minimum(np.asarray(years, dtype=np.int64), self.saturates_at + 1).astype(np.float64)
+    def bonus(self, n) -> np.ndarray:
+        """The bonus after ``n`` consecutive years (the formula above)."""
+        n = np.asarray(n, dtype=np.float64)
         return np.where(n >= self.start, np.minimum(self.cap, self.step * (np.floor((n - self.start) / self.every) + 1)), 0.0)
+
+    def table(self, years: np.ndarray) -> np.ndarray:
+        """The bonus for each element of ``years`` (whole numbers >= 0), through a lookup table
+        up to saturation, so a count of 10^8 years costs nothing more than 10."""
+        top = self.saturates_at + 1
+        lookup = self.bonus(np.arange(top + 1))
+        return lookup[np.minimum(np.asarray(years, dtype=np.int64), top)]
 
 
 @dataclass(frozen=True, eq=False)
