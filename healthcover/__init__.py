@@ -49,10 +49,16 @@ _LAZY = {
     "compose": "healthcover.secondary",
     "Composed": "healthcover.secondary",
     "check_design": "healthcover.constraints",
+    "compare": "healthcover.scenarios",
+    "ScenarioModel": "healthcover.scenarios",
+    "Comparison": "healthcover.scenarios",
+    "population_schemes": "healthcover.data",
+    "population_assumptions": "healthcover.data",
 }
 _SUBMODULES = {
     "protection", "poverty", "data", "actuarial", "widgets", "report", "claims", "contributions",
-    "employee", "constraints", "secondary", "schemes", "scheme", "checks", "money",
+    "employee", "constraints", "secondary", "schemes", "scheme", "checks", "money", "scenarios",
+    "sources",
 }
 
 __all__ = ["HealthcoverError", "HealthcoverWarning", "NotStatedError", "Scheme", "list_schemes", "load_scheme", "__version__", *_LAZY]

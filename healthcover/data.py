@@ -14,15 +14,18 @@
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from healthcover import checks
 from healthcover.errors import HealthcoverError, allowed
+from healthcover.sources import Cited, Source, read_cited, read_data
 from healthcover import protection as _p
 
 __all__ = [
@@ -30,13 +33,18 @@ __all__ = [
     "CALIBRATION",
     "ASSUMPTIONS",
     "GENERIC_FACILITIES",
-    "FACILITY_MAPS",
-    "CATEGORY_MAPS",
-    "CARE_MAPS",
+    "GENERIC_CARE",
+    "GENERIC_CATEGORIES",
+    "PopulationMapping",
+    "population_mapping",
+    "population_assumptions",
+    "population_schemes",
     "Population",
     "synthetic_population",
     "for_scheme",
     "household_oop",
+    "scheme_for_population",
+    "adjudicate_population",
     "HOUSEHOLD_COLUMNS",
     "load_survey",
     "check_households",
@@ -48,158 +56,181 @@ __all__ = [
 # --------------------------------------------------------------------------- calibration
 
 
-@dataclass(frozen=True)
-class Calibrated:
-    """A calibration number with its source (document, section, line, quote) or, for a
-    modelling assumption, ``doc="assumption"`` and a note saying why the value was chosen."""
+#: A calibration number with its source (the one cited-number type; an assumption has
+#: ``source.doc == "assumption"`` and says why in ``source.note``).
+Calibrated = Cited
 
-    value: Any
-    unit: str
-    description: str
-    doc: str = "003"
-    section: str = "§1"
-    line: str = ""
-    quote: str = ""
-    year: str = ""
-    note: str = ""
-
-    def cite(self) -> str:
-        if self.doc == "assumption":
-            return f"assumption: {self.note}"
-        return f"doc {self.doc} {self.section}, {self.line}: 「{self.quote}」"
-
-
+_CALIBRATION_FILE = "data/statistics/calibration.yaml"
+_raw = read_data("statistics", "calibration.yaml")
 #: Statistics of seed 003 §1 that the synthetic population reproduces.
-CALIBRATION: dict[str, Calibrated] = {
-    "income_per_capita": Calibrated(
-        2210.34, "CNY per person per year", "farmers' average net income", line="L23",
-        quote="农民平均纯收入由686.31元增加到2210.34元", year="1999",
-        note="mean of per-capita household consumption (net income is taken as the budget)",
-    ),
-    "outpatient_cost": Calibrated(
-        79.0, "CNY per visit", "average outpatient cost per visit", line="L23",
-        quote="分别由10.9元和473.3元增加到79元和2891元", year="1999",
-        note="mean cost of an outpatient claim",
-    ),
-    "inpatient_cost": Calibrated(
-        2891.0, "CNY per admission", "average inpatient cost per admission", line="L23",
-        quote="分别由10.9元和473.3元增加到79元和2891元", year="1999",
-        note="mean cost of an inpatient claim",
-    ),
-    "two_week_illness": Calibrated(
-        0.1282, "share of persons ill in a two-week period", "two-week prevalence of illness",
-        line="L25", quote="两周患病率从69.0‰提高到128.2‰", year="1993",
-        note="illness episodes per person-year = 0.1282 x 365/14",
-    ),
-    "no_visit_for_money": Calibrated(
-        0.07, "share of ill farmers", "ill but did not see a doctor for lack of money",
-        line="L23", quote="农民生病无钱就诊的比例由1985年的4%上升到1993年的7%", year="1993",
-        note="episodes without an outpatient visit",
-    ),
-    "forgone_admission": Calibrated(
-        0.245, "share of needed admissions", "needed admission but not admitted for lack of "
-        "money", line="L23", quote="需要住院因无钱而未住院的比例由1985年的13.4%上升到1993年的24.5%",
-        year="1993", note="needed admissions that do not happen",
-    ),
-    "household_size": Calibrated(
-        4.0, "persons per household", "persons per rural household (about 4)", line="L27",
-        quote="我国农户户均人口数在4人左右", year="c. 2000",
-        note="mean household size: 1 + Poisson(3)",
-    ),
-    "rural_households": Calibrated(
-        24149e4, "households", "rural households (24149万)", line="L27",
-        quote="2000年我国农村实有农户24149万户", year="2000",
-        note="survey weights sum to this total",
-    ),
-}
-
+CALIBRATION: dict[str, Cited] = read_cited(_raw["statistics"], f"{_CALIBRATION_FILE}: statistics")
 #: Modelling choices the documents do not give; change them with keyword overrides.
-ASSUMPTIONS: dict[str, Calibrated] = {
-    "income_sigma": Calibrated(
-        0.65, "log-scale s.d.", "dispersion of per-capita consumption (lognormal)",
-        doc="assumption", note="gives a Gini near 0.35, typical of rural China around 2000",
-    ),
-    "food_share_mean": Calibrated(
-        0.53, "share of consumption", "mean food share (Engel coefficient)",
-        doc="assumption", note="rural Engel coefficients were about one half around 1999",
-    ),
-    "food_share_concentration": Calibrated(
-        20.0, "Beta a+b", "spread of the food share", doc="assumption",
-        note="Beta(a, b) with a+b = 20: s.d. about 0.11",
-    ),
-    "food_share_income_slope": Calibrated(
-        -0.06, "per s.d. of log income", "food share falls with income (Engel's law)",
-        doc="assumption", note="keeps Xu's capacity to pay meaningful",
-    ),
-    "billed_visit_share": Calibrated(
-        0.35, "share of illness episodes", "episodes that lead to a billed visit at a facility "
-        "level (not self-treatment or an unbilled village doctor)", doc="assumption",
-        note="about 1.1 billed visits per person-year; with admissions, health spending is "
-        "near 8% of consumption on average, so CHE rates fall in the range reported for rural "
-        "China around 2000",
-    ),
-    "admission_need_rate": Calibrated(
-        0.035, "needed admissions per person-year", "need for inpatient care",
-        doc="assumption", note="with 24.5% forgone, about 2.6 admissions per 100 persons a year",
-    ),
-    "outpatient_sigma": Calibrated(
-        0.9, "log-scale s.d.", "dispersion of outpatient claim cost", doc="assumption",
-        note="right-skewed visit costs",
-    ),
-    "inpatient_sigma": Calibrated(
-        0.9, "log-scale s.d.", "dispersion of inpatient claim cost", doc="assumption",
-        note="right-skewed admission costs",
-    ),
-    "outpatient_levels": Calibrated(
-        {"level_1": (0.75, 0.8), "level_2": (0.15, 1.1), "level_3": (0.08, 1.8),
-         "level_4": (0.02, 3.0)},
-        "(share of visits, relative cost)", "outpatient use by facility level",
-        doc="assumption", note="most visits at the lowest level; relative costs rescaled so "
-        "the mean visit costs 79",
-    ),
-    "inpatient_levels": Calibrated(
-        {"level_1": (0.35, 0.35), "level_2": (0.25, 0.6), "level_3": (0.30, 1.3),
-         "level_4": (0.10, 3.0)},
-        "(share of admissions, relative cost)", "inpatient use by facility level",
-        doc="assumption", note="relative costs rescaled so the mean admission costs 2891",
-    ),
-    "minor_share": Calibrated(
-        0.35, "share of non-head members", "members under 18 among non-heads",
-        doc="assumption", note="about a quarter of all persons are minors",
-    ),
-    "max_years_enrolled": Calibrated(
-        5, "years", "continuous enrolment drawn uniformly 0..max per household",
-        doc="assumption", note="for schemes with a continuous-enrolment bonus",
-    ),
-}
+ASSUMPTIONS: dict[str, Cited] = read_cited(_raw["assumptions"], f"{_CALIBRATION_FILE}: assumptions")
+del _raw
 
 #: Generic facility levels of the synthetic claims, lowest first.
 GENERIC_FACILITIES = ("level_1", "level_2", "level_3", "level_4")
 
-#: How generic levels map to each scheme's facility codes (ordered lowest to highest).
-FACILITY_MAPS: dict[str, dict[str, str]] = {
-    "dazu-resident": {
-        "level_1": "township", "level_2": "central_township", "level_3": "county",
-        "level_4": "above_county",
-    },
-    "jilin-resident-2008": {
-        "level_1": "community", "level_2": "county", "level_3": "city", "level_4": "province",
-    },
-}
+#: Generic care types and categories of the synthetic population.
+GENERIC_CARE = ("inpatient", "outpatient")
+GENERIC_CATEGORIES = ("adult", "minor")
 
-#: How generic care types map to each scheme's care codes; None: the scheme does not cover
-#: that care (Jilin's 2008 pilot pools inpatient and special outpatient care only), so the
-#: patient pays it all.
-CARE_MAPS: dict[str, dict[str, str | None]] = {
-    "dazu-resident": {"inpatient": "inpatient", "outpatient": "general_outpatient"},
-    "jilin-resident-2008": {"inpatient": "inpatient", "outpatient": None},
-}
 
-#: How generic categories (adult, minor) map to each scheme's person categories.
-CATEGORY_MAPS: dict[str, dict[str, str]] = {
-    "dazu-resident": {"adult": "adult", "minor": "minor"},
-    "jilin-resident-2008": {"adult": "adult", "minor": "student"},
-}
+class PopulationMapping(BaseModel):
+    """How the generic synthetic population maps to one scheme's codes
+    (``data/populations/<scheme-id>.yaml``; see the README there).
+
+    ``facilities``, ``care``, ``categories``: generic code -> the scheme's code (``None``: care
+    that is not a benefit, paid by the patient; a category not insured under the scheme).
+    ``assumptions``: per variant (``"*"`` for all), the values the population needs where the
+    document is blank, each a cited assumption. ``wage``: the wage model of an employee scheme.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scheme: str
+    runnable: bool
+    reason: Optional[dict[str, str]] = None
+    facilities: dict[str, Optional[str]] = Field(default_factory=dict)
+    care: dict[str, Optional[str]] = Field(default_factory=dict)
+    categories: dict[str, Optional[str]] = Field(default_factory=dict)
+    source: Optional[Source] = None
+    assumptions: dict[str, dict[str, Cited]] = Field(default_factory=dict)
+    wage: dict[str, Cited] = Field(default_factory=dict)
+
+    def file(self) -> str:
+        return f"data/populations/{self.scheme}.yaml"
+
+
+def population_mapping(scheme_id: str) -> PopulationMapping:
+    """The mapping of the synthetic population to ``scheme_id`` (checked against its codes)."""
+    from healthcover.scheme import load_scheme
+
+    if not isinstance(scheme_id, str):
+        raise HealthcoverError(f"population_mapping: scheme_id must be a scheme id; received {scheme_id!r}")
+    return _mapping(scheme_id, load_scheme)
+
+
+@functools.lru_cache(maxsize=32)
+def _mapping(scheme_id: str, load_scheme) -> PopulationMapping:
+    where = f"data/populations/{scheme_id}.yaml"
+    try:
+        raw = read_data("populations", f"{scheme_id}.yaml")
+    except HealthcoverError:
+        raise HealthcoverError(
+            f"for_scheme: no population mapping for scheme '{scheme_id}' ({where}); known: "
+            f"{allowed(_known_mappings())}; or pass facility_map=, category_map= and care_map="
+        ) from None
+    try:
+        m = PopulationMapping.model_validate(raw)
+    except ValidationError as exc:
+        raise HealthcoverError("\n".join(f"{where}: {'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                          for e in exc.errors())) from None
+    problems = []
+    if m.scheme != scheme_id:
+        problems.append(f"{where}: scheme = {m.scheme!r}: must equal the file name ({scheme_id!r})")
+    if not m.runnable:
+        if not m.reason or set(m.reason) != {"zh", "en"}:
+            problems.append(f"{where}: reason: a scheme that cannot run says why, in zh and en")
+    else:
+        s = load_scheme(scheme_id)
+        for field, generic, codes in (("facilities", GENERIC_FACILITIES, s.facilities),
+                                      ("care", GENERIC_CARE, s.care_types),
+                                      ("categories", GENERIC_CATEGORIES, s.categories)):
+            given = getattr(m, field)
+            missing = [g for g in generic if g not in given]
+            if missing and (field != "facilities" or s.facilities):
+                problems.append(f"{where}: {field}: give {allowed(missing)} (null where not applicable)")
+            for g, code in given.items():
+                if g not in generic:
+                    problems.append(f"{where}: {field}.{g}: not a generic code; allowed: {allowed(generic)}")
+                elif code is not None and code not in codes:
+                    problems.append(f"{where}: {field}.{g} = {code!r}: not a {field} code of {scheme_id}; "
+                                    f"allowed: {allowed(codes)} or null")
+        for variant in m.assumptions:
+            if variant != "*" and variant not in s.variants:
+                problems.append(f"{where}: assumptions.{variant}: not a variant of {scheme_id}; "
+                                f"allowed: \"*\", {allowed(s.variants)}")
+        for cited in [c for group in m.assumptions.values() for c in group.values()] + list(m.wage.values()):
+            if not cited.source.is_assumption:
+                problems.append(f"{where}: {cited.description}: an assumption's source is doc: assumption")
+    if problems:
+        raise HealthcoverError("\n".join(problems))
+    return m
+
+
+def _known_mappings() -> list[str]:
+    from healthcover.sources import data_dirs
+
+    return sorted({p.stem for d in data_dirs() for p in (d / "populations").glob("*.yaml")})
+
+
+def population_schemes() -> pd.DataFrame:
+    """Every bundled scheme and variant: whether the synthetic population can run through it,
+    why not (zh, en), and the cited assumptions it needs (override key -> value)."""
+    from healthcover.scheme import list_schemes, load_scheme
+
+    rows = []
+    for sid in list_schemes():
+        m = population_mapping(sid)
+        s = load_scheme(sid)
+        for variant in s.variants or [None]:
+            assumed = population_assumptions(sid, variant) if m.runnable else pd.DataFrame()
+            rows.append({"scheme_id": sid, "variant": variant, "title_zh": s.meta.title.zh,
+                         "title_en": s.meta.title.en, "runnable": m.runnable,
+                         "reason_zh": (m.reason or {}).get("zh", ""), "reason_en": (m.reason or {}).get("en", ""),
+                         "assumptions": dict(zip(assumed.get("key", []), assumed.get("value", [])))})
+    out = pd.DataFrame(rows)
+    out["variant"] = pd.Series([r["variant"] for r in rows], dtype=object)  # None, not NaN
+    return out
+
+
+def population_assumptions(scheme_id: str, variant: str | None = None) -> pd.DataFrame:
+    """The cited assumptions the population needs under a scheme and variant: ``key`` (the
+    override), ``value``, ``unit``, ``description``, ``citation``, ``assumption`` (the note) and
+    ``derived_from`` (e.g. the average wage a wage-linked amount is computed from)."""
+    from healthcover import employee
+    from healthcover.scheme import load_scheme
+
+    m = population_mapping(scheme_id)
+    if not m.runnable:
+        raise HealthcoverError(f"{scheme_id}: the synthetic population does not run through it: {m.reason['en']}")
+    s = load_scheme(scheme_id, variant=variant)
+    rows = []
+    for group in ("*", s.variant):
+        for key, c in m.assumptions.get(group, {}).items():
+            rows.append({"key": key, "value": c.value, "unit": c.unit, "description": c.description,
+                         "citation": c.cite(), "assumption": c.note, "derived_from": ""})
+    if "average_wage" in m.wage and s.has("parameters.deductible_share_of_average_wage"):
+        w = m.wage["average_wage"]
+        for key, value in employee.wage_linked_overrides(w.value, scheme=s).items():
+            rule = key.rsplit(".", 1)[-1]
+            share = "deductible_share_of_average_wage" if rule == "deductible" else "annual_limit_multiple_of_average_wage"
+            rows.append({"key": key, "value": value, "unit": s.param(key).unit,
+                         "description": s.param(key).description,
+                         "citation": s.citation(f"parameters.{share}"),
+                         "assumption": f"{s.value(f'parameters.{share}'):g} x the assumed average wage",
+                         "derived_from": f"average_wage = {w.value:,.0f} ({w.cite()})"})
+    return pd.DataFrame(rows, columns=["key", "value", "unit", "description", "citation", "assumption",
+                                       "derived_from"])
+
+
+def _maps(kind: str) -> dict[str, dict[str, str | None]]:
+    """The generic -> scheme code maps of every runnable scheme (read from the mapping files)."""
+    out = {}
+    for sid in _known_mappings():
+        raw = read_data("populations", f"{sid}.yaml")
+        if raw.get("runnable"):
+            out[sid] = dict(raw.get(kind) or {})
+    return out
+
+
+def __getattr__(name: str):
+    # The former hard-coded maps, now read from data/populations (kept for old code).
+    kinds = {"FACILITY_MAPS": "facilities", "CARE_MAPS": "care", "CATEGORY_MAPS": "categories"}
+    if name in kinds:
+        return _maps(kinds[name])
+    raise AttributeError(f"module 'healthcover.data' has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------- population
@@ -211,7 +242,8 @@ class Population:
 
     ``households``: household_id, size, consumption, food, weight, income_quintile.
     ``persons``: person_id, household_id, category, age, years_enrolled.
-    ``claims``: person_id, date, care (inpatient/outpatient), facility, cost.
+    ``claims``: person_id, date, care (inpatient/outpatient), facility, cost, claim_seq (the
+    order of a person's same-day claims).
     ``scheme_id`` is None while ``claims.facility`` holds generic levels (``level_1`` ..
     ``level_4``) and categories are ``adult``/``minor``; :func:`for_scheme` sets it.
     """
@@ -372,6 +404,9 @@ def synthetic_population(
     claims = pd.concat(parts, ignore_index=True)
     order = np.lexsort((claims["date"].to_numpy(), claims["person_id"].to_numpy()))
     claims = claims.take(order).reset_index(drop=True)
+    # The order of a person's same-day claims: the order they were drawn in (explicit, so no
+    # result depends on how the table is later sorted).
+    claims["claim_seq"] = np.arange(len(claims), dtype=np.int64)
     bar.update()
     bar.close()
     return Population(
@@ -384,49 +419,86 @@ def for_scheme(
     population: Population,
     scheme_id: str,
     *,
-    facility_map: Mapping[str, str] | None = None,
-    category_map: Mapping[str, str] | None = None,
+    facility_map: Mapping[str, str | None] | None = None,
+    category_map: Mapping[str, str | None] | None = None,
     care_map: Mapping[str, str | None] | None = None,
 ) -> Population:
     """Map generic facility levels, care types and categories to a scheme's codes.
 
-    ``dazu-resident``: level_1..4 -> township, central_township, county, above_county;
-    outpatient -> general_outpatient; categories adult, minor. ``jilin-resident-2008``:
-    level_1..4 -> community, county, city, province; categories adult, student (minors are
-    students); general outpatient care is not covered, so it keeps the generic care type
-    ``outpatient`` and :func:`household_oop` leaves it to the patient. For another scheme
-    pass ``facility_map``, ``category_map`` and ``care_map``.
+    The maps come from ``data/populations/<scheme-id>.yaml`` (see :func:`population_mapping`;
+    :func:`population_schemes` lists which schemes the population runs through and why not);
+    pass ``facility_map``, ``category_map`` and ``care_map`` for your own mapping. Care mapped to
+    ``None`` keeps its generic code, which no scheme has, so :func:`household_oop` leaves it to
+    the patient; persons whose category maps to ``None`` get ``insured = False`` (e.g. children
+    under an employee scheme).
     """
     if population.scheme_id is not None:
         raise HealthcoverError(
             f"for_scheme: this population is already mapped to '{population.scheme_id}'; "
             f"map the generic population instead"
         )
-    fmap = facility_map or FACILITY_MAPS.get(scheme_id)
-    cmap = category_map or CATEGORY_MAPS.get(scheme_id)
-    kmap = dict(care_map or CARE_MAPS.get(scheme_id) or {"inpatient": "inpatient",
-                                                         "outpatient": "outpatient"})
-    if fmap is None or cmap is None:
-        raise HealthcoverError(
-            f"for_scheme: no facility/category mapping for scheme '{scheme_id}'; known: "
-            f"{allowed(FACILITY_MAPS)}; or pass facility_map= and category_map="
-        )
+    if facility_map is None or category_map is None or care_map is None:
+        m = population_mapping(scheme_id)
+        if not m.runnable:
+            raise HealthcoverError(f"for_scheme: the synthetic population does not run through {scheme_id}: "
+                                   f"{m.reason['en']}")
+        fmap = dict(facility_map or m.facilities)
+        cmap = dict(category_map or m.categories)
+        kmap = dict(care_map or m.care)
+    else:
+        fmap, cmap, kmap = dict(facility_map), dict(category_map), dict(care_map)
     missing = set(GENERIC_FACILITIES) - set(fmap)
     if missing:
         raise HealthcoverError(
             f"for_scheme: facility_map lacks generic level(s) {allowed(sorted(missing))}"
         )
-    claims = population.claims.copy()
-    claims["facility"] = claims["facility"].map(fmap)
-    # A dict over the distinct values: Series.map with a function calls it once per row.
-    claims["care"] = claims["care"].map({c: kmap.get(c) or c for c in claims["care"].unique()})
-    persons = population.persons.copy()
-    persons["category"] = persons["category"].map(dict(cmap))
-    if persons["category"].isna().any():
+    unknown = set(GENERIC_CATEGORIES) - set(cmap)
+    if unknown:
         raise HealthcoverError(
             f"for_scheme: category_map must map 'adult' and 'minor'; received {dict(cmap)!r}"
         )
-    return replace(population, claims=claims, persons=persons, scheme_id=scheme_id)
+    claims = population.claims.copy()
+    # Dicts over the distinct values: Series.map with a function calls it once per row.
+    claims["facility"] = claims["facility"].map({k: ("" if v is None else v) for k, v in fmap.items()})
+    claims["care"] = claims["care"].map({c: kmap.get(c) or c for c in claims["care"].unique()})
+    persons = population.persons.copy()
+    insured = persons["category"].map({k: v is not None for k, v in cmap.items()}).astype(bool)
+    persons["category"] = persons["category"].map({k: ("" if v is None else v) for k, v in cmap.items()})
+    if "insured" in persons.columns:
+        insured &= persons["insured"].astype(bool)
+    if not insured.all() or "insured" in persons.columns:
+        persons["insured"] = insured.to_numpy()
+    info = {**population.info, "mapping": {"facilities": fmap, "care": kmap, "categories": cmap}}
+    return replace(population, claims=claims, persons=persons, scheme_id=scheme_id, info=info)
+
+
+def scheme_for_population(scheme: Any, *, variant: str | None = None,
+                          overrides: Mapping[str, Any] | None = None, assumptions: bool = False):
+    """The scheme to run a population through, and the cited assumptions applied to it.
+
+    ``scheme`` is an id, a path or a loaded :class:`~healthcover.Scheme`. With
+    ``assumptions=True`` the blanks the population needs are filled from its mapping file
+    (:func:`population_assumptions`), except where ``overrides`` (or the scheme's own
+    overrides) already give a value. Returns ``(scheme, assumptions table)``."""
+    from healthcover.scheme import Scheme, load_scheme
+
+    if isinstance(scheme, (str, Path)):
+        scheme = load_scheme(scheme, variant=variant, overrides=overrides)
+    elif not isinstance(scheme, Scheme):
+        raise HealthcoverError(f"household_oop: scheme must be a scheme id or a Scheme; received "
+                               f"{type(scheme).__name__}")
+    elif overrides:
+        scheme = scheme.with_overrides(overrides)
+    table = pd.DataFrame(columns=["key", "value", "unit", "description", "citation", "assumption", "derived_from"])
+    if assumptions:
+        table = population_assumptions(scheme.id, scheme.variant)
+        given = set(scheme.overrides)
+        table = table.loc[np.array([k not in given for k in table["key"]], dtype=bool)].reset_index(drop=True)
+        if len(table):
+            scheme = scheme.with_overrides(dict(zip(table["key"], table["value"])))
+    elif not isinstance(assumptions, bool):
+        raise HealthcoverError(f"household_oop: assumptions must be True or False; received {assumptions!r}")
+    return scheme, table
 
 
 def household_oop(
@@ -435,6 +507,7 @@ def household_oop(
     *,
     variant: str | None = None,
     overrides: Mapping[str, Any] | None = None,
+    assumptions: bool = False,
 ) -> pd.DataFrame:
     """Out-of-pocket spending per household without insurance and under a scheme.
 
@@ -444,10 +517,15 @@ def household_oop(
     from ``scheme.adjudicate(claims, persons)``. Households without claims have zeros.
 
     Claims whose care type the scheme does not have (e.g. general outpatient care under
-    Jilin's 2008 pilot) are not sent to the engine: the patient pays them in full; their
-    number is in ``attrs["uncovered_claims"]``. The same claims are used in both cases (no
-    behavioural response to cover), and premiums are not OOP (financial-protection measures
-    count spending at the point of use).
+    Jilin's 2008 pilot) and claims of persons it does not insure (children under an employee
+    scheme) are not sent to the engine: the patient pays them in full; their number is in
+    ``attrs["uncovered_claims"]``. The same claims are used in both cases (no behavioural
+    response to cover), and premiums are not OOP (financial-protection measures count spending
+    at the point of use).
+
+    A blank in the document the population needs raises :class:`~healthcover.NotStatedError`;
+    ``assumptions=True`` fills it from the population's mapping file with a cited assumption
+    (listed in ``attrs["assumptions"]``), ``overrides`` with your own value.
     """
     hh = population.households.copy()
     pid_to_hh = population.persons.set_index("person_id")["household_id"]
@@ -463,33 +541,45 @@ def household_oop(
     hh["oop_uninsured"] = hh["cost"]
     if scheme is None:
         return hh
-    import healthcover as hc
-
-    if isinstance(scheme, (str, Path)):
-        scheme = hc.load_scheme(scheme, variant=variant, overrides=overrides)
-    scheme_id = getattr(scheme, "id", None) or getattr(getattr(scheme, "meta", None), "id", None)
+    scheme, assumed = scheme_for_population(scheme, variant=variant, overrides=overrides,
+                                            assumptions=assumptions)
     pop = population
     if pop.scheme_id is None:
-        pop = for_scheme(pop, str(scheme_id))
-    elif pop.scheme_id != scheme_id:
+        pop = for_scheme(pop, scheme.id)
+    elif pop.scheme_id != scheme.id:
         raise HealthcoverError(
             f"household_oop: the population is mapped to '{pop.scheme_id}' but the scheme is "
-            f"'{scheme_id}'; pass the generic population"
+            f"'{scheme.id}'; pass the generic population"
         )
-    covered = pop.claims["care"].isin(list(scheme.care_types)).to_numpy()
-    fund_v = np.zeros(len(pop.claims))
-    oop_v = pop.claims["cost"].to_numpy(dtype=float).copy()
-    if covered.any():
-        res = scheme.adjudicate(pop.claims.loc[covered], pop.persons)
-        fund_v[covered] = res["fund_paid"].to_numpy(dtype=float)
-        oop_v[covered] = res["oop"].to_numpy(dtype=float)
-    hh.attrs["uncovered_claims"] = int((~covered).sum())
+    fund_v, oop_v, uncovered = adjudicate_population(pop, scheme)
+    hh.attrs["uncovered_claims"] = uncovered
+    hh.attrs["assumptions"] = assumed
     key = hh_of_claim.to_numpy()
     fund = pd.Series(fund_v).groupby(key).sum()
     oop = pd.Series(oop_v).groupby(key).sum()
     hh["fund_paid"] = hh["household_id"].map(fund).fillna(0.0).to_numpy()
     hh["oop_insured"] = hh["household_id"].map(oop).fillna(0.0).to_numpy()
     return hh
+
+
+def adjudicate_population(pop: Population, scheme: Any) -> tuple[np.ndarray, np.ndarray, int]:
+    """Fund payment and out of pocket per claim of a population mapped to ``scheme``: claims of
+    care the scheme has and of persons it insures go to the engine, the rest are paid by the
+    patient. Returns ``(fund, oop, number of claims the engine did not see)``."""
+    claims, persons = pop.claims, pop.persons
+    covered = claims["care"].isin(list(scheme.care_types)).to_numpy().copy()
+    who = persons
+    if "insured" in persons.columns and not persons["insured"].all():
+        insured_ids = persons.loc[persons["insured"].astype(bool), "person_id"]
+        covered &= claims["person_id"].isin(insured_ids).to_numpy()
+        who = persons[persons["insured"].astype(bool)]
+    fund_v = np.zeros(len(claims))
+    oop_v = claims["cost"].to_numpy(dtype=float).copy()
+    if covered.any():
+        res = scheme.adjudicate(claims.loc[covered], who)
+        fund_v[covered] = res["fund_paid"].to_numpy(dtype=float)
+        oop_v[covered] = res["oop"].to_numpy(dtype=float)
+    return fund_v, oop_v, int((~covered).sum())
 
 
 # --------------------------------------------------------------------------- surveys

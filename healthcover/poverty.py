@@ -6,7 +6,8 @@ people "facing ruin through illness" as
 .. math:: P = N_{hh} \times p_{poor} \times s_{illness} \times n = 24149 \times 3.86\% \times 35\%
           \times 4 = 1305.01196 \text{ (万 persons)}
 
-Every input is stored below with its source (document, section, line and a short quote).
+Every input is stored with its source (document, section, line and a short quote) in
+``data/statistics/illness-poverty.yaml``.
 The text gives ranges for two inputs (the illness-induced share 20.7%-49.3%, with a 30%
 three-province figure; household size 4.11-4.20), which drive the sensitivity analysis, the
 tornado chart and the Monte Carlo interval.
@@ -18,12 +19,12 @@ author also uses 4 persons per household although both cited sources give more (
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict
 
 import numpy as np
 import pandas as pd
 
 from healthcover.errors import HealthcoverError, allowed
+from healthcover.sources import Cited, read_cited, read_data
 
 __all__ = [
     "Source",
@@ -41,96 +42,21 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Source:
-    """A number with where it comes from in the seed documents."""
+#: A number with where it comes from in the seed documents (the one cited-number type).
+Source = Cited
 
-    value: float
-    unit: str
-    description: str
-    quote: str
-    line: str = "L27"
-    doc: str = "003"
-    section: str = "§1"
-    year: str = ""
-
-    def cite(self) -> str:
-        return f"doc {self.doc} {self.section}, {self.line}: 「{self.quote}」"
-
-
+_FILE = ("statistics", "illness-poverty.yaml")
+_RAW = read_data(*_FILE)
+_WHERE = "data/statistics/illness-poverty.yaml"
 #: The four inputs of the document's product, as the author used them.
-INPUTS: dict[str, Source] = {
-    "households": Source(
-        24149, "万 households", "rural households (实有农户) in 2000",
-        "2000年我国农村实有农户24149万户", year="2000",
-    ),
-    "poverty_rate": Source(
-        0.0386, "share of rural households", "share of rural households that are poor",
-        "我国现有农村贫困户比例为3.86%", year="c. 2002",
-    ),
-    "illness_share": Source(
-        0.35, "share of poor households",
-        "share of poor households impoverished by illness (the author's blend)",
-        "因病致贫和因病返贫农户占农村贫困户的比例大约是35%左右",
-    ),
-    "household_size": Source(
-        4, "persons per household", "persons per rural household (the author's round figure)",
-        "我国农户户均人口数在4人左右", year="c. 2000",
-    ),
-}
-
+INPUTS: dict[str, Cited] = read_cited(_RAW["inputs"], f"{_WHERE}: inputs")
 #: The alternative values the text gives for an input (one-way sensitivity and Monte Carlo).
-RANGES: dict[str, dict[str, Source]] = {
-    "illness_share": {
-        "low": Source(
-            0.207, "share of poor households",
-            "Hao Mo survey, middle-income rural areas (the low end of the range)",
-            "比例是20.7~49.3%",
-        ),
-        "low_income_areas": Source(
-            0.212, "share of poor households", "Hao Mo survey, low-income rural areas",
-            "这个比例分别为20.7%和21.2%",
-        ),
-        "three_provinces": Source(
-            0.30, "share of poor households",
-            "typical survey of Hubei, Jiangsu and Guangdong households",
-            '"因病致贫"占贫困户的比例达30%',
-        ),
-        "high": Source(
-            0.493, "share of poor households", "Hao Mo survey, high-income rural areas",
-            "高经济水平农村地区贫困户中有49.3%是因病致贫或因病返贫的",
-        ),
-    },
-    "household_size": {
-        "low": Source(
-            4.11, "persons per household",
-            "Ministry of Agriculture rural research centre fixed observation points",
-            "户均4.11人",
-        ),
-        "high": Source(
-            4.20, "persons per household", "National Bureau of Statistics sample survey",
-            "国家统计局抽样调查得到的农户户均人口数是4.20人",
-        ),
-    },
+RANGES: dict[str, dict[str, Cited]] = {
+    name: read_cited(alternatives, f"{_WHERE}: ranges.{name}") for name, alternatives in _RAW["ranges"].items()
 }
-
 #: The document's own result, for checks.
-DOCUMENT_RESULT = Source(
-    1305.01196, "万 persons", "the document's product",
-    "(24149×3.86%×35%×4=1305.01196)",
-)
-
-CAVEATS = {
-    "C-05 stock vs flow": (
-        "The product multiplies a stock (poor households at one time) yet the text says "
-        "people face ruin 'each year' (每年): it counts people in illness-impoverished poor "
-        "households, not people newly impoverished per year."
-    ),
-    "C-05 household size": (
-        "The author uses 4 persons per household although the two cited sources give 4.11 "
-        "and 4.20; both give larger estimates."
-    ),
-}
+DOCUMENT_RESULT: Cited = read_cited({"result": _RAW["document_result"]}, _WHERE)["result"]
+CAVEATS: dict[str, str] = dict(_RAW["caveats"])
 
 PARAMETERS = tuple(INPUTS)
 
@@ -367,7 +293,7 @@ def monte_carlo(n: int = 100_000, seed: int = 0, level: float = 0.95, **kwargs) 
 
 def sources_table() -> pd.DataFrame:
     """Every input and alternative value with its source, as a table."""
-    rows = [{"parameter": k, "scenario": "used", **asdict(v)} for k, v in INPUTS.items()]
+    rows = [{"parameter": k, "scenario": "used", **v.row()} for k, v in INPUTS.items()]
     for param, alts in RANGES.items():
-        rows += [{"parameter": param, "scenario": lab, **asdict(s)} for lab, s in alts.items()]
+        rows += [{"parameter": param, "scenario": lab, **s.row()} for lab, s in alts.items()]
     return pd.DataFrame(rows)

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from healthcover import checks
-from healthcover.errors import HealthcoverError, allowed
+from healthcover.errors import HealthcoverError, allowed, rows_preview
 
 __all__ = [
     "METHODS",
@@ -121,6 +121,28 @@ def _sorted_ranks(xs: np.ndarray, ws: np.ndarray) -> np.ndarray:
     end = np.where(last, cw, np.inf)[::-1]
     end = np.minimum.accumulate(end)[::-1]
     return (before + end) / (2.0 * total)
+
+
+def _sorted_ranks_grouped(xs: np.ndarray, ws: np.ndarray, gs: np.ndarray) -> np.ndarray:
+    """Weighted fractional ranks within groups, of rows sorted by (group, value): the same
+    formula as :func:`_sorted_ranks` in each group, in one vectorised pass (cumulative weights
+    run over the whole array and each group's starting weight is subtracted)."""
+    n = xs.size
+    start = np.empty(n, dtype=bool)
+    start[0] = True
+    np.not_equal(gs[1:], gs[:-1], out=start[1:])
+    gid = np.cumsum(start) - 1
+    cw = np.cumsum(ws)
+    base = (cw - ws)[start]
+    total = np.bincount(gid, weights=ws)
+    new = start.copy()
+    new[1:] |= xs[1:] != xs[:-1]
+    last = np.empty(n, dtype=bool)
+    last[-1] = True
+    last[:-1] = new[1:]
+    before = np.maximum.accumulate(np.where(new, cw - ws, 0.0))
+    end = np.minimum.accumulate(np.where(last, cw, np.inf)[::-1])[::-1]
+    return (before + end - 2.0 * base[gid]) / (2.0 * total[gid])
 
 
 def weighted_percentile(
@@ -280,6 +302,56 @@ def _weighted_concentration(h, ws, rc_w, total) -> float:
     return float(2.0 * (np.dot(h - mean_h, rc_w) / total) / mean_h)
 
 
+def _catastrophic_by(r, w, rank_v, g, n_groups, threshold) -> dict[str, np.ndarray]:
+    """The measures of :func:`_catastrophic_measures` in every group at once (``g``: group
+    codes 0..n_groups-1); ranks are within the group."""
+    positive = w > 0
+    if not positive.all():
+        r, w, rank_v, g = r[positive], w[positive], rank_v[positive], g[positive]
+    order = np.lexsort((rank_v, g))
+    gs, ws, rs = g[order], w[order], r[order]
+    ranks = _sorted_ranks_grouped(rank_v[order], ws, gs)
+    total = np.bincount(gs, weights=ws, minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        e = (rs > threshold).astype(np.float64)
+        over = np.where(e > 0, rs - threshold, 0.0)
+        sums = lambda x: np.bincount(gs, weights=x, minlength=n_groups)  # noqa: E731
+        headcount = sums(ws * e) / total
+        overshoot = sums(ws * over) / total
+        rc_w = ws * (ranks - (sums(ws * ranks) / total)[gs])
+
+        def conc(h, mean_h):
+            c = 2.0 * (sums((h - mean_h[gs]) * rc_w) / total) / mean_h
+            return np.where(mean_h == 0, np.nan, c)
+
+        c_e, c_o = conc(e, headcount), conc(over, overshoot)
+        return {
+            "headcount": headcount,
+            "overshoot": overshoot,
+            "mean_positive_overshoot": np.where(headcount > 0, overshoot / headcount, np.nan),
+            "concentration_headcount": c_e,
+            "concentration_overshoot": c_o,
+            "weighted_headcount": np.where(headcount != 0, headcount * (1.0 - c_e), 0.0),
+            "weighted_overshoot": np.where(overshoot != 0, overshoot * (1.0 - c_o), 0.0),
+        }
+
+
+def _groups(df: pd.DataFrame, by: str, func: str) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of the ``by`` column and its sorted distinct values."""
+    if not isinstance(by, str) or by not in df.columns:
+        raise HealthcoverError(f"{func}: by = {by!r} is not a column of the data; columns are: "
+                               f"{allowed(map(str, df.columns))}")
+    col = df[by]
+    if col.isna().any():
+        raise HealthcoverError(f"{func}: column '{by}' (by) has missing values in "
+                               f"{rows_preview(np.flatnonzero(col.isna().to_numpy()))}; every household needs a group")
+    try:
+        codes, uniques = pd.factorize(col, sort=True)
+    except TypeError:
+        codes, uniques = pd.factorize(col)
+    return codes, pd.Index(uniques, name=by)
+
+
 def _catastrophic_measures(r, w, rank_v, threshold) -> dict[str, float]:
     positive = w > 0
     if not positive.all():
@@ -322,7 +394,8 @@ def catastrophic(
     weight: str | None = None,
     poverty_line: float | None = None,
     rank: str | None = None,
-) -> dict[str, float]:
+    by: str | None = None,
+) -> dict[str, float] | pd.DataFrame:
     r"""Catastrophic health spending: incidence, intensity and their distribution.
 
     Household *i* spends ``oop`` out of pocket against a budget :math:`d_i` set by ``method``:
@@ -370,12 +443,15 @@ def catastrophic(
     weight : column of household survey weights (>= 0, positive total); 1 when omitted.
     poverty_line : per person, same period as consumption; needed by ``discretionary``.
     rank : column to rank households by; default consumption / size (or consumption).
+    by : column of groups (e.g. ``"income_quintile"``): the measures within each group, with
+        ranks within the group; budgets (e.g. Xu's subsistence line) are still the whole
+        population's.
 
     Returns
     -------
     dict with keys ``headcount``, ``overshoot``, ``mean_positive_overshoot``,
     ``concentration_headcount``, ``concentration_overshoot``, ``weighted_headcount``,
-    ``weighted_overshoot``.
+    ``weighted_overshoot``; with ``by``, a DataFrame of those columns indexed by group.
 
     Examples
     --------
@@ -396,7 +472,11 @@ def catastrophic(
         "catastrophic", df, oop=oop, consumption=consumption, method=method, food=food,
         size=size, weight=weight, poverty_line=poverty_line, rank=rank, threshold=threshold,
     )
-    return _catastrophic_measures(_shares(oop_v, d), w, rank_v, threshold)
+    if by is None:
+        return _catastrophic_measures(_shares(oop_v, d), w, rank_v, threshold)
+    g, groups = _groups(df, by, "catastrophic")
+    out = _catastrophic_by(_shares(oop_v, d), w, rank_v, g, len(groups), threshold)
+    return pd.DataFrame({k: out[k] for k in CATASTROPHIC_KEYS}, index=groups)
 
 
 def catastrophic_households(
@@ -462,7 +542,8 @@ def impoverishment(
     poverty_line: float,
     size: str | None = None,
     weight: str | None = None,
-) -> dict[str, float]:
+    by: str | None = None,
+) -> dict[str, float] | pd.DataFrame:
     r"""Poverty before and after out-of-pocket payments (the poverty impact of OOP).
 
     Person-level, with person weights :math:`v_i = w_i n_i`:
@@ -485,11 +566,13 @@ def impoverishment(
     poverty_line : z per person, same period as consumption.
     size : household size column (> 0); 1 when omitted.
     weight : household weight column (>= 0, positive total); 1 when omitted.
+    by : column of groups (e.g. ``"income_quintile"``): the measures within each group.
 
     Returns
     -------
     dict with keys ``headcount_pre``, ``headcount_post``, ``gap_pre``, ``gap_post``,
-    ``normalized_gap_pre``, ``normalized_gap_post``.
+    ``normalized_gap_pre``, ``normalized_gap_post``; with ``by``, a DataFrame of those
+    columns indexed by group.
 
     References
     ----------
@@ -500,6 +583,16 @@ def impoverishment(
     func = "impoverishment"
     oop_v, cons_v, size_v, v = _person_arrays(func, df, oop, consumption, size, weight)
     z = checks.scalar(poverty_line, "poverty_line", func, positive=True)
+    if by is not None:
+        g, groups = _groups(df, by, func)
+        total = np.bincount(g, weights=v, minlength=len(groups))
+        cols: dict[str, np.ndarray] = {}
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for tag, x in (("pre", cons_v / size_v), ("post", (cons_v - oop_v) / size_v)):
+                cols[f"headcount_{tag}"] = np.bincount(g, weights=v * (x < z), minlength=len(groups)) / total
+                cols[f"gap_{tag}"] = np.bincount(g, weights=v * np.maximum(z - x, 0.0), minlength=len(groups)) / total
+                cols[f"normalized_gap_{tag}"] = cols[f"gap_{tag}"] / z
+        return pd.DataFrame({k: cols[k] for k in IMPOVERISHMENT_KEYS}, index=groups)
     total = v.sum()
     out: dict[str, float] = {}
     for tag, x in (("pre", cons_v / size_v), ("post", (cons_v - oop_v) / size_v)):

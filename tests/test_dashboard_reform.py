@@ -22,7 +22,8 @@ from healthcover.widgets import reform_explorer as rx
 
 N = 1_500  # households in these tests; the dashboard serves 100,000
 SEED = rx.DEFAULT_SEED
-DAZU_OUTPATIENT = {"benefits.general_outpatient.rate": rx.NOT_STATED_ASSUMPTION["rate"]}
+# The cited assumption of data/populations/dazu-resident.yaml for Dazu's blank outpatient rate (G-12).
+DAZU_OUTPATIENT = dict(hc.data.population_assumptions("dazu-resident", "tier2")[["key", "value"]].to_numpy())
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,7 @@ def test_controls_follow_the_documents_ranges(jilin, dazu):
     ded = d.loc["benefits.inpatient.deductible.county"]
     assert ded["kind"] == "exact" and ded["doc_min"] == 0 and ded["doc_max"] >= 2 * 200
     out = d.loc["benefits.general_outpatient.rate"]
-    assert out["assumed"] and out["value"] == rx.NOT_STATED_ASSUMPTION["rate"]
+    assert out["assumed"] and out["value"] == DAZU_OUTPATIENT["benefits.general_outpatient.rate"] == 0.3
     assert dazu.assumptions == DAZU_OUTPATIENT
     for r in pd.concat([jilin.controls, dazu.controls]).itertuples():
         assert r.doc_min <= r.value <= r.doc_max, r.key
@@ -289,20 +290,23 @@ def test_reform_explorer_in_the_browser(web, voila_url):
     web.assert_clean()
 
 
-def test_a_variant_the_document_leaves_blank_says_so_in_both_languages():
-    """Changchun's annual limit is blank in doc 001: the explorer shows why it cannot compute,
-    keeps saying so after a language change, hides the previous charts, and recovers."""
+def test_a_blank_the_population_needs_runs_on_its_cited_assumption_in_both_languages():
+    """Changchun's adult annual limit is blank in doc 001 (C-07): the explorer runs on the cited
+    assumption of data/populations/jilin-resident-2008.yaml and says on the slider that the
+    document does not state it, in both languages."""
     page = rx.reform_explorer("zh", n_households=2_000)
     ex = page.explorer
     ex.scheme.value = "jilin-resident-2008"
     ex.variant.value = "changchun"
-    assert "文件未规定" in page.error_html.value and "年度最高支付限额" in page.error_html.value
-    assert ex.result is None and ex.quintile_chart.layout.display == "none"
+    assert page.error_html.value == "" and ex.result is not None
+    key = "benefits.inpatient.annual_limit.adult"
+    row = ex.model.controls.set_index("key").loc[key]
+    assumed = hc.data.population_assumptions("jilin-resident-2008", "changchun").set_index("key")
+    assert row["assumed"] and row["value"] == assumed.loc[key, "value"]
+    slider = next(s for s in ex.sliders if s.row["key"] == key)
+    assert "文件未规定" in slider.label.value
     page.language.value = "en"
-    assert "leaves the annual limit" in page.error_html.value
-    assert "load_scheme(" not in page.error_html.value
-    ex.poverty_line.value = 700  # still no result, still the reason
-    assert "leaves the annual limit" in page.error_html.value
+    assert "not stated in the document" in slider.label.value
     ex.variant.value = "city"
     assert page.error_html.value == "" and ex.result is not None
     assert ex.quintile_chart.layout.display is None

@@ -49,7 +49,7 @@ def test_population_tables_and_columns(pop):
                                             "weight", "income_quintile"]
     assert list(pop.persons.columns) == ["person_id", "household_id", "category", "age",
                                          "years_enrolled"]
-    assert list(pop.claims.columns) == ["person_id", "date", "care", "facility", "cost"]
+    assert list(pop.claims.columns) == ["person_id", "date", "care", "facility", "cost", "claim_seq"]
     assert set(pop.claims["care"]) == {"inpatient", "outpatient"}
     assert set(pop.claims["facility"]) == set(hd.GENERIC_FACILITIES)
     assert set(pop.persons["category"]) == {"adult", "minor"}
@@ -124,7 +124,7 @@ def test_for_scheme_maps_codes(pop, scheme_id, facilities, categories, outpatien
 
 def test_for_scheme_unknown_scheme():
     p = hd.synthetic_population(5, seed=0)
-    with pytest.raises(HealthcoverError, match="no facility/category mapping for scheme 'x'"):
+    with pytest.raises(HealthcoverError, match="no population mapping for scheme .x."):
         hd.for_scheme(p, "x")
 
 

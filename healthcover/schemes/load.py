@@ -1,9 +1,9 @@
 """Read a scheme file, check all of it, and turn its parameter trees into tables.
 
-Reading is strict about the YAML itself: bytes that are not UTF-8, a key given twice in one
-mapping, aliases that expand beyond :data:`MAX_EXPANDED_NODES` nodes (a "billion laughs"),
-nesting deeper than :data:`MAX_DEPTH` and tags that build Python objects are errors naming the
-file (and the line). Then every parameter is checked against the format of
+Reading is strict about the YAML itself (:func:`healthcover.sources.read_yaml`): bytes that
+are not UTF-8, a key given twice in one mapping, aliases that expand beyond 200,000 nodes (a
+"billion laughs"), deep nesting and tags that build Python objects are errors naming the file
+(and the line). Then every parameter is checked against the format of
 :mod:`healthcover.schemes.model`: rule names, units and the domain of every value.
 
 Every problem found in a file is reported at once, one line each, naming the file, the field
@@ -18,10 +18,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
 from pydantic import ValidationError
 
 from healthcover.errors import HealthcoverError, allowed
+from healthcover.sources import MAX_DEPTH, MAX_EXPANDED_NODES, read_yaml  # noqa: F401 (re-exported)
 from healthcover.schemes.model import (
     APPROX,
     AT_LEAST,
@@ -58,10 +58,6 @@ _LEAF_KEYS = {
     "value", "range", "default", "at_least", "at_most", "approx", "not_stated", "note",
     "source", "share_of_total",
 }
-#: YAML aliases may share a table (the files do: one deductible table for two care types), but
-#: the document they expand to stays small: a few thousand nodes in the bundled files.
-MAX_EXPANDED_NODES = 200_000
-MAX_DEPTH = 64
 #: Contribution components that may be a residual or a share of the standard.
 COMPONENTS = ("individual", "employer", "subsidy_central", "subsidy_provincial", "subsidy_local")
 
@@ -108,100 +104,6 @@ def find_scheme_file(scheme: str | Path) -> Path:
             "(or pass the path of your own .yaml file)"
         )
     return files[str(scheme)]
-
-
-# --------------------------------------------------------------------------- safe YAML
-
-# libyaml's parser is about ten times faster (a dashboard kernel's start reads several files);
-# the constructor is PyYAML's safe one either way, so the checks below apply to both.
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_Base):  # type: ignore[misc, valid-type]
-    pass
-
-
-def read_yaml(path: Path, text: str | bytes | None = None) -> Any:
-    """The YAML document of ``path`` (or of ``text``), read safely; see the module docstring."""
-    data = path.read_bytes() if text is None else text
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise HealthcoverError(
-                f"{path}: line {line}: the bytes {data[exc.start:exc.start + 4]!r} are not UTF-8; "
-                "save the file as UTF-8"
-            ) from None
-    loader = _Loader(data)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        problems = _check_nodes(node, path)
-        if problems:
-            raise HealthcoverError("\n".join(problems))
-        return loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        raise HealthcoverError(f"{path}: not valid YAML: {_yaml_message(exc)}") from None
-    finally:
-        loader.dispose()
-
-
-def _yaml_message(exc: yaml.YAMLError) -> str:
-    text = " ".join(str(exc).split())
-    return text if len(text) < 300 else text[:297] + "..."
-
-
-def _check_nodes(root: yaml.Node, path: Path) -> list[str]:
-    """Duplicate keys, alias expansion and depth, from the node graph before construction."""
-    problems: list[str] = []
-    size: dict[int, int] = {}
-    # Iterative post-order walk: (node, depth, children done?)
-    stack: list[tuple[yaml.Node, int, bool]] = [(root, 0, False)]
-    on_path: set[int] = set()
-    while stack:
-        node, depth, done = stack.pop()
-        key = id(node)
-        if done:
-            on_path.discard(key)
-            children = _children(node)
-            size[key] = 1 + sum(size[id(c)] for c in children)
-            if size[key] > MAX_EXPANDED_NODES:
-                return [f"{path}: line {node.start_mark.line + 1}: YAML aliases expand this document beyond "
-                        f"{MAX_EXPANDED_NODES:,} nodes; write the tables out or share fewer aliases"]
-            continue
-        if key in size:
-            continue
-        if key in on_path:  # a recursive alias
-            return [f"{path}: line {node.start_mark.line + 1}: a YAML alias refers to itself"]
-        if depth > MAX_DEPTH:
-            return [f"{path}: line {node.start_mark.line + 1}: nested more than {MAX_DEPTH} levels deep"]
-        on_path.add(key)
-        stack.append((node, depth, True))
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, int] = {}
-            for k, _ in node.value:
-                if not isinstance(k, yaml.ScalarNode) or k.tag == "tag:yaml.org,2002:merge":
-                    continue
-                if k.value in seen:
-                    problems.append(
-                        f"{path}: line {k.start_mark.line + 1}: key {k.value!r} is given twice in one mapping "
-                        f"(first on line {seen[k.value]}); a later value would silently replace the first"
-                    )
-                else:
-                    seen[k.value] = k.start_mark.line + 1
-        for child in _children(node):
-            stack.append((child, depth + 1, False))
-    return problems
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [x for pair in node.value for x in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
 
 
 # --------------------------------------------------------------------------- reading

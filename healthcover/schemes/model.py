@@ -26,6 +26,8 @@ from typing import Any, Literal, Mapping, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from typing_extensions import TypeAliasType
 
+from healthcover.sources import Source
+
 #: Leaf kinds, in the words of the documents.
 EXACT = "exact"  # a stated value
 RANGE = "range"  # left to the pooling area inside [lo, hi]
@@ -163,38 +165,6 @@ class _Strict(BaseModel):
 class Bilingual(_Strict):
     zh: str
     en: str
-
-
-class Source(_Strict):
-    """Where a rule or a number comes from: seed document, article or section, lines, quote.
-
-    The one citation type of healthcover: scheme parameters, calibration statistics and
-    dashboard assumptions all cite through it (an assumption has ``doc: assumption`` and says
-    why in ``note``)."""
-
-    doc: str
-    article: Optional[str] = None
-    lines: Optional[str] = None
-    quote: Optional[str] = None
-    note: Optional[str] = None
-
-    @property
-    def is_assumption(self) -> bool:
-        return self.doc == "assumption"
-
-    def cite(self) -> str:
-        """``doc 004, Art. 23(二)2 (L381): 「成年人:6万元」``; an assumption says so."""
-        if self.is_assumption:
-            return f"assumption: {self.note or ''}".rstrip()
-        parts = [f"doc {self.doc}"]
-        if self.article:
-            parts.append(self.article)
-        text = ", ".join(parts)
-        if self.lines:
-            text += f" ({self.lines})"
-        if self.quote:
-            text += f": 「{self.quote}」"
-        return text
 
 
 class Code(_Strict):
@@ -450,3 +420,9 @@ def _num(x: Any) -> str:
     if isinstance(x, float) and math.isfinite(x):
         return f"{x:.6g}"
     return str(x)
+
+
+if __name__ == "__main__":  # python -m healthcover.schemes.model > docs/scheme.schema.json
+    import json
+
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))

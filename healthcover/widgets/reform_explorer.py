@@ -28,9 +28,7 @@ import html
 import math
 import os
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import altair as alt
@@ -40,7 +38,8 @@ import pandas as pd
 
 import healthcover as hc
 from healthcover import data as _data
-from healthcover import protection as _protection
+from healthcover import scenarios as _scenarios
+from healthcover.schemes.model import BENEFIT_RULES, MONEY, SHARE
 from healthcover.widgets.charts import chart_widget
 from healthcover.widgets.i18n import fmt_money, fmt_number, fmt_pct, register, text
 from healthcover.widgets.page import Page
@@ -67,28 +66,14 @@ DEFAULT_HOUSEHOLDS = 100_000
 HOUSEHOLDS_ENV = "HEALTHCOVER_DASHBOARD_HOUSEHOLDS"
 DEFAULT_SEED = 2024
 DEFAULT_SCHEME = "dazu-resident"
-#: Poverty line for impoverishment, CNY per person-year in 1999 yuan (the population's money).
-#: An assumption, not from the seed documents: China's official rural poverty line was 625
-#: yuan per person around 1999-2000 (National Bureau of Statistics).
-POVERTY_LINE = 625.0
-#: The benefit rules offered as sliders (numeric cells of ``benefits.<care>.<rule>``).
-RULES = ("deductible", "rate", "fund_amount", "per_claim_limit", "annual_limit")
-SHARE_RULES = frozenset({"rate"})
-#: Values assumed where a document leaves a rule blank (it must be stated to pay claims).
-#: 30% for a blank rate, as in notebooks/catastrophic-spending.py (Dazu's general outpatient
-#: rate, G-12); shown on the page as an assumption.
-NOT_STATED_ASSUMPTION = {"rate": 0.3}
-#: Upper edges of the out-of-pocket bins, CNY per household-year (the last bin is open).
-OOP_BINS = (0.0, 100.0, 200.0, 500.0, 1_000.0, 2_000.0, 5_000.0, 10_000.0)
+#: Poverty line for impoverishment (an assumption; see :data:`healthcover.scenarios.POVERTY_LINE`).
+POVERTY_LINE = _scenarios.POVERTY_LINE
+#: The benefit rules offered as sliders: the engine's numeric rules (money and shares), in its order.
+RULES = tuple(r for r, spec in BENEFIT_RULES.items() if spec.domain in (MONEY, SHARE) and not spec.setting)
+SHARE_RULES = frozenset(r for r in RULES if BENEFIT_RULES[r].domain == SHARE)
 #: Share measures (of households, or of persons for impoverishment), in display order.
 SHARE_MEASURES = ("che10", "che25", "che40_ctp", "impoverished")
 MONEY_MEASURES = ("fund_per_household", "oop_per_household")
-#: (threshold, method) of each catastrophic measure, for ``protection.catastrophic_households``.
-CATASTROPHIC = {
-    "che10": (0.10, "total"),
-    "che25": (0.25, "total"),
-    "che40_ctp": (0.40, "capacity_to_pay"),
-}
 SCENARIOS = ("baseline", "reform")
 _COLOURS = {"baseline": "#9e9e9e", "reform": "#1565c0"}
 
@@ -189,16 +174,12 @@ register(
 
 
 def reform_schemes() -> dict[str, Any]:
-    """Schemes the synthetic population can be mapped to (``hc.data.FACILITY_MAPS``) and that
-    load: id -> bilingual title."""
+    """Schemes the synthetic population runs through (``data/populations``): id -> bilingual
+    title. :func:`healthcover.data.population_schemes` lists the others and why they cannot."""
+    table = _data.population_schemes()
     out = {}
-    for sid in hc.list_schemes():
-        if sid not in _data.FACILITY_MAPS:
-            continue
-        try:
-            out[sid] = hc.load_scheme(sid).meta.title
-        except hc.HealthcoverError:
-            continue
+    for r in table[table["runnable"]].drop_duplicates("scheme_id").itertuples():
+        out[r.scheme_id] = hc.load_scheme(r.scheme_id).meta.title
     return out
 
 
@@ -293,14 +274,9 @@ def reform_controls(scheme, care_types=None, categories=None, facilities=None) -
                 if leaf is None:
                     continue
                 assumed = leaf.kind == "not_stated"
-                if assumed:
-                    if rule not in NOT_STATED_ASSUMPTION:
-                        continue
-                    value = NOT_STATED_ASSUMPTION[rule]
-                elif isinstance(leaf.value, bool) or not isinstance(leaf.value, (int, float)):
-                    continue
-                else:
-                    value = float(leaf.value)
+                if not leaf.usable or isinstance(leaf.value, bool) or not isinstance(leaf.value, (int, float)):
+                    continue  # a blank with no stated assumption cannot be a slider
+                value = float(leaf.value)  # the document's value, or the cited assumption for a blank
                 parts = [(d, k) for d, k in zip(p.by, key) if d != "variant"]
                 cell = tuple(k for _, k in parts)
                 names = [_code(scheme, d, k) for d, k in parts]
@@ -340,62 +316,17 @@ def _population(n_households: int, seed: int) -> _data.Population:
     return _data.synthetic_population(n_households, seed=seed)
 
 
-@functools.lru_cache(maxsize=4)
-def _mapped(n_households: int, seed: int, scheme_id: str) -> _data.Population:
-    return _data.for_scheme(_population(n_households, seed), scheme_id)
+#: What :meth:`ReformModel.run` returns (the library's comparison).
+ReformResult = _scenarios.Comparison
+CATASTROPHIC = _scenarios.CATASTROPHIC
+OOP_BINS = _scenarios.OOP_BINS
+Outcome = _scenarios.Outcome
 
 
-@dataclass
-class _Pool:
-    """The claims of one annual-limit pool (care types that share a limit) and their households."""
-
-    cares: tuple[str, ...]
-    claims: pd.DataFrame
-    persons: pd.DataFrame
-    household: np.ndarray  # household position of each claim
-
-
-@dataclass
-class Outcome:
-    """One scenario: household totals and the measures computed from them."""
-
-    fund: np.ndarray  # fund payment per household (sample)
-    oop: np.ndarray  # out-of-pocket per household
-    summary: dict  # measure -> value
-    by_quintile: pd.DataFrame  # quintile, measure, value
-
-
-@dataclass
-class ReformResult:
-    """What :meth:`ReformModel.run` returns; every table is a DataFrame tests can read.
-
-    ``summary``: measure, baseline, reform, change. ``by_quintile``: quintile, measure,
-    scenario, value. ``oop_distribution``: bin, lower, upper, scenario, share.
-    ``overrides``: the reform's cells that differ from the document (key, value, document value,
-    kind, outside_document, permitted, citation). ``timings``: seconds by stage.
-    """
-
-    baseline: Outcome
-    reform: Outcome
-    summary: pd.DataFrame
-    by_quintile: pd.DataFrame
-    oop_distribution: pd.DataFrame
-    overrides: pd.DataFrame
-    timings: dict = field(default_factory=dict)
-
-    def value(self, measure: str, scenario: str = "reform") -> float:
-        return float(self.summary.set_index("measure").loc[measure, scenario])
-
-
-class ReformModel:
-    """A scheme and a synthetic population, with everything a slider does not change cached.
-
-    Parameters
-    ----------
-    scheme_id : a scheme the population maps to (see :func:`reform_schemes`).
-    variant : the scheme's variant (default: the file's).
-    n_households, seed : the synthetic population (:func:`healthcover.data.synthetic_population`).
-    poverty_line : CNY per person-year, for impoverishment (an assumption; default 625).
+class ReformModel(_scenarios.ScenarioModel):
+    """The library's :class:`~healthcover.scenarios.ScenarioModel` on the dashboard's synthetic
+    population, with the sliders of the scheme (:func:`reform_controls`). The model, its
+    caching and every number are the library's; this class only adds what a page shows.
 
     Examples
     --------
@@ -407,245 +338,31 @@ class ReformModel:
 
     def __init__(self, scheme_id: str, variant: str | None = None, *, n_households: int = DEFAULT_HOUSEHOLDS,
                  seed: int = DEFAULT_SEED, poverty_line: float = POVERTY_LINE):
-        self.scheme_id = scheme_id
-        self.document = hc.load_scheme(scheme_id, variant=variant)
-        self.variant = self.document.variant
-        self.n_households = int(n_households)
         self.seed = int(seed)
-        pop = _mapped(self.n_households, self.seed, scheme_id)
-        self.population = pop
-        scheme = self.document
-        hh = pop.households
-        persons = pop.persons
-        claims = pop.claims
-        n = len(hh)
-        # Each claim's household position (households and persons are looked up once).
-        person_row = pd.Index(persons["person_id"]).get_indexer(claims["person_id"])
-        hh_pos_of_person = pd.Index(hh["household_id"]).get_indexer(persons["household_id"])
-        claim_hh = hh_pos_of_person[person_row]
-        covered = claims["care"].isin(scheme.care_types).to_numpy()
-        cost = claims["cost"].to_numpy(dtype=float)
-        # Care the scheme does not have is paid in full by the patient (as household_oop does).
-        self._uncovered_oop = np.bincount(claim_hh[~covered], weights=cost[~covered], minlength=n).astype(float)
-        self.uncovered_claims = int((~covered).sum())
-
-        cares_here = [c for c in scheme.care_types if c in set(claims.loc[covered, "care"].unique())]
-        pools: dict[str, list[str]] = {}
-        for care in cares_here:
-            path = f"benefits.{care}.annual_limit_pool"
-            name = str(scheme.value(path)) if scheme.has(path) else care
-            pools.setdefault(name, []).append(care)
-        care_col = claims["care"].to_numpy()
-        self._pools: dict[str, _Pool] = {}
-        self._pool_of_care: dict[str, str] = {}
-        for name, cares in pools.items():
-            rows = np.flatnonzero(np.isin(care_col, cares))
-            sub = claims.iloc[rows].reset_index(drop=True)
-            for col in ("care", "facility"):  # codes the engine reads once per distinct value
-                sub[col] = sub[col].astype("category")
-            # Every member of the households with claims here: a household-pooled limit is the
-            # sum of its members' limits (Dazu's outpatient account), so no member may be dropped.
-            touched = np.zeros(n, dtype=bool)
-            touched[claim_hh[rows]] = True
-            who = persons.iloc[np.flatnonzero(touched[hh_pos_of_person])].reset_index(drop=True)
-            self._pools[name] = _Pool(tuple(cares), sub, who, claim_hh[rows])
-            for care in cares:
-                self._pool_of_care[care] = name
-        self._pool_cache: dict[str, OrderedDict] = {name: OrderedDict() for name in self._pools}
-
-        cats = sorted(set(persons["category"]))
-        facs = sorted(set(claims.loc[covered, "facility"]), key=lambda f: scheme.facilities.index(f)) \
-            if scheme.facilities else None
-        self.controls = reform_controls(scheme, cares_here, cats, facs)
-        #: overrides that fill the document's blanks (shared by baseline and reform)
-        self.assumptions = {r.key: r.value for r in self.controls.itertuples() if r.assumed}
-
-        # Households: everything the protection measures need except out-of-pocket.
-        self._hh = hh[["household_id", "consumption", "food", "size", "weight", "income_quintile"]].copy()
-        self._hh["oop"] = 0.0
-        self._w = hh["weight"].to_numpy(dtype=float)
-        self._persons_w = self._w * hh["size"].to_numpy(dtype=float)
-        self._q = hh["income_quintile"].to_numpy(dtype=np.int64) - 1
-        self._q_w = np.bincount(self._q, weights=self._w, minlength=5)
-        self._q_rows = [np.flatnonzero(self._q == k) for k in range(5)]
-        self._q_frames = [self._hh.iloc[rows][["consumption", "size", "weight"]].reset_index(drop=True)
-                          for rows in self._q_rows]
-        self.n_persons = len(persons)
-        self.n_claims = len(claims)
-        self.poverty_line = float(poverty_line)
-        self._baseline: Outcome | None = None
-
-    # -- computation ------------------------------------------------------------------------
-    def _scheme(self, overrides: Mapping[str, float], allow_out_of_range: bool):
-        return hc.load_scheme(self.scheme_id, variant=self.variant, overrides={**self.assumptions, **overrides},
-                              allow_out_of_range=allow_out_of_range)
-
-    def _pool_totals(self, name: str, scheme, overrides: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray, bool]:
-        """Fund and out-of-pocket per household from one pool's claims; cached by the pool's
-        overrides. Returns (fund, oop, computed)."""
-        pool = self._pools[name]
-        mine = tuple(sorted((k, float(v)) for k, v in overrides.items()
-                            if k.split(".")[1] in pool.cares))
-        cache = self._pool_cache[name]
-        if mine in cache:
-            cache.move_to_end(mine)
-            return (*cache[mine], False)
-        out = scheme.adjudicate(pool.claims, pool.persons)
-        n = self.n_households
-        fund = np.bincount(pool.household, weights=out["fund_paid"].to_numpy(dtype=float), minlength=n)
-        oop = np.bincount(pool.household, weights=out["oop"].to_numpy(dtype=float), minlength=n)
-        cache[mine] = (fund, oop)
-        while len(cache) > 4:  # the baseline and the last few reforms
-            cache.popitem(last=False)
-        return fund, oop, True
-
-    def _totals(self, overrides: Mapping[str, float], allow_out_of_range: bool, timings: dict):
-        t0 = time.perf_counter()
-        scheme = self._scheme(overrides, allow_out_of_range)
-        t1 = time.perf_counter()
-        n = self.n_households
-        fund = np.zeros(n)
-        oop = self._uncovered_oop.copy()
-        computed = []
-        for name in self._pools:
-            f, o, did = self._pool_totals(name, scheme, overrides)
-            fund += f
-            oop += o
-            if did:
-                computed.append(name)
-        t2 = time.perf_counter()
-        timings["load_scheme"] = t1 - t0
-        timings["adjudicate"] = t2 - t1
-        timings["pools_adjudicated"] = computed
-        return scheme, fund, oop
-
-    def _outcome(self, fund: np.ndarray, oop: np.ndarray) -> Outcome:
-        """Measures of one scenario, from household totals (library measures throughout)."""
-        df = self._hh
-        df["oop"] = oop
-        common = {"oop": "oop", "consumption": "consumption", "size": "size", "weight": "weight"}
-        w = self._w
-        summary: dict[str, float] = {}
-        rows = []
-        for key, (threshold, method) in CATASTROPHIC.items():
-            flags = _protection.catastrophic_households(
-                df, threshold=threshold, method=method, food="food", **common)["catastrophic"].to_numpy()
-            summary[key] = float(np.dot(w, flags) / w.sum())
-            by_q = np.bincount(self._q, weights=w * flags, minlength=5) / self._q_w
-            rows += [(k + 1, key, float(by_q[k])) for k in range(5)]
-        imp = _protection.impoverishment(df, poverty_line=self.poverty_line, **common)
-        summary["impoverished"] = imp["headcount_post"] - imp["headcount_pre"]
-        summary["poverty_post"] = imp["headcount_post"]
-        for k in range(5):
-            sub = self._q_frames[k]
-            sub["oop"] = oop[self._q_rows[k]]
-            r = _protection.impoverishment(sub, poverty_line=self.poverty_line, **common)
-            rows.append((k + 1, "impoverished", r["headcount_post"] - r["headcount_pre"]))
-        wsum = w.sum()
-        summary["fund_total"] = float(np.dot(w, fund))
-        summary["fund_per_person"] = float(np.dot(w, fund) / self._persons_w.sum())
-        summary["fund_per_household"] = float(np.dot(w, fund) / wsum)
-        summary["oop_per_household"] = float(np.dot(w, oop) / wsum)
-        summary["oop_p90"] = float(_protection.weighted_percentile(oop, w, 0.9))
-        for key, values in (("fund_per_household", fund), ("oop_per_household", oop)):
-            by_q = np.bincount(self._q, weights=w * values, minlength=5) / self._q_w
-            rows += [(k + 1, key, float(by_q[k])) for k in range(5)]
-        by_quintile = pd.DataFrame(rows, columns=["quintile", "measure", "value"])
-        return Outcome(fund=fund, oop=oop, summary=summary, by_quintile=by_quintile)
-
-    @property
-    def baseline(self) -> Outcome:
-        """The document's rules (blanks filled by the stated assumptions); computed once."""
-        if self._baseline is None:
-            _, fund, oop = self._totals({}, False, {})
-            self._baseline = self._outcome(fund, oop)
-        return self._baseline
-
-    def set_poverty_line(self, poverty_line: float) -> None:
-        """Change the poverty line; the baseline's measures are recomputed on next use."""
-        z = float(poverty_line)
-        if not z > 0:
-            raise hc.HealthcoverError(f"poverty line must be a positive amount in CNY per person-year; received {poverty_line!r}")
-        if z != self.poverty_line:
-            self.poverty_line = z
-            self._baseline = None
+        super().__init__(_population(int(n_households), self.seed), scheme_id, variant=variant,
+                         assumptions=True, poverty_line=poverty_line)
+        persons, claims = self.population.persons, self.population.claims
+        insured = persons["insured"].astype(bool) if "insured" in persons.columns else slice(None)
+        cats = sorted(set(persons.loc[insured, "category"]))
+        used = claims["care"].isin(self.cares)
+        facs = (sorted(set(claims.loc[used, "facility"]), key=lambda f: self.document.facilities.index(f))
+                if self.document.facilities else None)
+        self.controls = reform_controls(self.document, self.cares, cats, facs)
 
     def run(self, overrides: Mapping[str, float] | None = None, allow_out_of_range: bool = False) -> ReformResult:
-        """Baseline and reform side by side.
-
-        ``overrides`` are the reform's values by override key (see :func:`reform_controls`);
-        cells not given keep the document's value. ``allow_out_of_range`` lets values outside
-        the document's range through (the loader rejects them otherwise, quoting the range).
-        """
-        overrides = {k: float(v) for k, v in (overrides or {}).items()}
-        timings: dict[str, Any] = {}
-        base = self.baseline
-        t0 = time.perf_counter()
-        scheme, fund, oop = self._totals(overrides, allow_out_of_range, timings)
-        t1 = time.perf_counter()
-        reform = self._outcome(fund, oop)
-        t2 = time.perf_counter()
-        result = ReformResult(
-            baseline=base,
-            reform=reform,
-            summary=_summary(base, reform),
-            by_quintile=pd.concat([base.by_quintile.assign(scenario="baseline"),
-                                   reform.by_quintile.assign(scenario="reform")], ignore_index=True),
-            oop_distribution=self._distribution(base.oop, reform.oop),
-            overrides=self._override_table(scheme, overrides),
-            timings=timings,
-        )
-        t3 = time.perf_counter()
-        timings["measures"] = t2 - t1
-        timings["tables"] = t3 - t2
-        timings["model"] = t3 - t0
+        """Baseline and reform side by side; ``overrides`` by slider key (see :func:`reform_controls`)."""
+        result = super().run(dict(overrides or {}), allow_out_of_range=allow_out_of_range)
+        result.overrides = self._labelled(result.overrides)
         return result
 
-    def _distribution(self, base_oop: np.ndarray, reform_oop: np.ndarray) -> pd.DataFrame:
-        edges = np.asarray(OOP_BINS, dtype=float)
-        w = self._w
-        rows = []
-        for scenario, oop in (("baseline", base_oop), ("reform", reform_oop)):
-            # bin 0: no out-of-pocket; bin k: (edges[k-1], edges[k]]; last: above the last edge
-            idx = np.searchsorted(edges, oop, side="left")
-            share = np.bincount(idx, weights=w, minlength=len(edges) + 1) / w.sum()
-            for k in range(len(edges) + 1):
-                lower = 0.0 if k == 0 else edges[k - 1]
-                upper = edges[k] if k < len(edges) else np.inf
-                rows.append((k, lower, upper, scenario, float(share[k])))
-        return pd.DataFrame(rows, columns=["bin", "lower", "upper", "scenario", "share"])
-
-    def _override_table(self, scheme, overrides: Mapping[str, float]) -> pd.DataFrame:
+    def _labelled(self, overrides: pd.DataFrame) -> pd.DataFrame:
+        """The changed cells with the sliders' labels, rules and the document's value."""
         c = self.controls.set_index("key")
-        rows = []
-        for key, value in overrides.items():
-            if key not in c.index:
-                continue
-            r = c.loc[key]
-            p = scheme.param(r["path"])
-            full = tuple(self.variant if d == "variant" else None for d in p.by)
-            cell = iter(r["cell"])
-            full = tuple(k if k is not None else next(cell) for k in full)
-            leaf = p.cells[full]
-            rows.append({
-                "key": key, "care": r["care"], "rule": r["rule"], "label_zh": r["label_zh"],
-                "label_en": r["label_en"], "value": value, "document": r["value"], "kind": r["kind"],
-                "assumed": bool(r["assumed"]),
-                "outside_document": bool(leaf.overridden and not leaf.within(value)),
-                "permitted": leaf.permitted(), "lo": r["lo"], "hi": r["hi"], "citation": r["citation"],
-            })
-        cols = ["key", "care", "rule", "label_zh", "label_en", "value", "document", "kind", "assumed",
-                "outside_document", "permitted", "lo", "hi", "citation"]
-        return pd.DataFrame(rows, columns=cols)
-
-
-_SUMMARY_MEASURES = ("fund_total", "fund_per_person", "oop_per_household", "oop_p90", *SHARE_MEASURES)
-
-
-def _summary(base: Outcome, reform: Outcome) -> pd.DataFrame:
-    rows = [(m, base.summary[m], reform.summary[m], reform.summary[m] - base.summary[m])
-            for m in _SUMMARY_MEASURES]
-    return pd.DataFrame(rows, columns=["measure", "baseline", "reform", "change"])
+        keep = overrides[overrides["key"].isin(c.index)].copy()
+        for col in ("care", "rule", "label_zh", "label_en", "assumed", "lo", "hi"):
+            keep[col] = [c.loc[k, col] for k in keep["key"]]
+        keep["document"] = [c.loc[k, "value"] for k in keep["key"]]
+        return keep.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- charts and tables
