@@ -473,13 +473,6 @@ def red_army_funding(persons: pd.DataFrame, scheme: Scheme | str = "veterans-med
 # --- Xiangzhou medical assistance (seed 003 §5) --------------------------------------------------
 
 
-_ROUTES = {
-    "not_stated": ("not stated", "not stated"),
-    "district": ("区民政局 district civil affairs bureau", "区城乡医疗救助领导小组 district leading group"),
-    "city": ("区城乡医疗救助领导小组 district leading group (preliminary)", "市城乡医疗救助领导小组 city leading group"),
-}
-
-
 def assistance_route(
     amounts: Sequence[float] | np.ndarray | pd.Series,
     scheme: Scheme | str = "xiangzhou-resident",
@@ -548,8 +541,10 @@ def assistance_route(
     city = np.where(g == "upper", x >= upper, x > lower)
     city = np.where(pd.isna(g), x >= upper, city)  # only unambiguous amounts reach here without g
     route = np.where(city, "city", np.where(x >= district, "district", "not_stated"))
-    reviewer = np.array([_ROUTES[r][0] for r in ("not_stated", "district", "city")], dtype=object)
-    approver = np.array([_ROUTES[r][1] for r in ("not_stated", "district", "city")], dtype=object)
+    # Who reviews and approves by route (the scheme file's, L279); below 15,000 it is not stated.
+    v = lambda name: scheme.value(f"parameters.assistance.{name}")  # noqa: E731
+    reviewer = np.array(["not stated", v("district_reviewer"), v("city_reviewer")], dtype=object)
+    approver = np.array(["not stated", v("district_approver"), v("city_approver")], dtype=object)
     code = np.select([route == "district", route == "city"], [1, 2], 0)
     return pd.DataFrame({
         "amount": x,

@@ -95,7 +95,7 @@ def test_illness_poverty_in_the_browser(web, voila_url):
     assert "因病致贫人口估算" in page.inner_text(".hc-title")
     _wait_text(page, ".hc-summary .hc-estimate", "1,305.01万人")
     assert "Traceback" not in page.inner_text("body")
-    assert "doc 003 §1" in page.inner_text(".hc-fixed-inputs")
+    assert "doc 003, §1 (L27)" in page.inner_text(".hc-fixed-inputs")
     tornado_before = _labels(page, ".hc-tornado-chart")
     mc_before = page.inner_html(".hc-mc-chart svg")
     web.screenshot("initial")

@@ -91,26 +91,32 @@ class RuleSpec:
     limit: bool = False
     #: read by the engine (else recorded for readers and checks only)
     engine: bool = True
+    #: what a reader calls it, in Chinese and English
+    zh: str = ""
+    en: str = ""
+
+    def name(self, lang: str = "en") -> str:
+        return self.zh if lang == "zh" else self.en
 
 
 #: ``benefits.<care>.<rule>``: the benefit rules the claims engine applies, in its order.
 BENEFIT_RULES: Mapping[str, RuleSpec] = MappingProxyType({
-    "covered": RuleSpec(FLAG, "the care type is a benefit for this cell (default true)", default=True),
-    "fund_amount": RuleSpec(MONEY, "a fixed fund amount per claim (the fund pays the eligible cost up to it)", limit=True),
-    "deductible": RuleSpec(MONEY, "cost borne by the patient first (default 0)", default=0.0),
+    "covered": RuleSpec(FLAG, "the care type is a benefit for this cell (default true)", default=True, zh="是否支付", en="coverage"),
+    "fund_amount": RuleSpec(MONEY, "a fixed fund amount per claim (the fund pays the eligible cost up to it)", limit=True, zh="定额支付", en="fixed payment"),
+    "deductible": RuleSpec(MONEY, "cost borne by the patient first (default 0)", default=0.0, zh="起付线", en="deductible"),
     "deductible_frequency": RuleSpec(CODE, "the deductible applies per claim or once per person-year",
-                                     options=("per_claim", "per_year"), default="per_claim", setting=True),
-    "rate": RuleSpec(SHARE, "the fund's share of the cost above the deductible"),
-    "bands": RuleSpec(BANDS, "up to three [upper, rate] bands over the cost above the deductible (replaces rate)"),
-    "enrolment_bonus": RuleSpec(FLAG, "the continuous-enrolment bonus raises the rate (default false)", default=False),
-    "per_claim_limit": RuleSpec(MONEY, "cap on the fund's payment per claim", limit=True),
-    "annual_limit": RuleSpec(MONEY, "cap per person (or household) and year", limit=True),
+                                     options=("per_claim", "per_year"), default="per_claim", setting=True, zh="起付线计算方式", en="deductible frequency"),
+    "rate": RuleSpec(SHARE, "the fund's share of the cost above the deductible", zh="报销比例", en="reimbursement rate"),
+    "bands": RuleSpec(BANDS, "up to three [upper, rate] bands over the cost above the deductible (replaces rate)", zh="分段报销比例", en="cost bands"),
+    "enrolment_bonus": RuleSpec(FLAG, "the continuous-enrolment bonus raises the rate (default false)", default=False, zh="连续参保奖励", en="continuous-enrolment bonus"),
+    "per_claim_limit": RuleSpec(MONEY, "cap on the fund's payment per claim", limit=True, zh="单次支付限额", en="limit per claim"),
+    "annual_limit": RuleSpec(MONEY, "cap per person (or household) and year", limit=True, zh="年度最高支付限额", en="annual limit"),
     "annual_limit_basis": RuleSpec(CODE, "the annual limit caps the fund's payment or the eligible cost counted",
-                                   options=("fund", "cost"), default="fund", setting=True),
+                                   options=("fund", "cost"), default="fund", setting=True, zh="最高限额计算基础", en="annual limit basis"),
     "annual_limit_pool": RuleSpec(CODE, "care types with the same pool share one annual limit (default: the care type)",
-                                  setting=True),
+                                  setting=True, zh="共用限额的待遇", en="annual limit pool"),
     "annual_limit_scope": RuleSpec(CODE, "the annual limit is per person or pooled in the household",
-                                   options=("person", "household"), default="person", setting=True),
+                                   options=("person", "household"), default="person", setting=True, zh="限额适用范围", en="annual limit scope"),
 })
 
 _COMPONENT = "a contribution component: an amount, residual or {share_of_total: s}"

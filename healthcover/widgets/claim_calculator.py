@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 import healthcover as hc
+from healthcover.schemes.model import BENEFIT_RULES
 from healthcover.widgets.charts import chart_widget
 from healthcover.widgets.i18n import fmt_money, fmt_pct, register, text
 from healthcover.widgets.page import Page
@@ -108,7 +109,8 @@ register(
     }
 )
 
-_RULES = ("covered", "deductible", "bands", "rate", "enrolment_bonus", "per_claim_limit", "annual_limit")
+#: The benefit rules a visitor sees cited, in the engine's order (its table rules, not settings).
+_RULES = tuple(r for r, spec in BENEFIT_RULES.items() if not spec.setting and r != "fund_amount")
 _PARTS = (
     "part_non_covered",
     "part_special",

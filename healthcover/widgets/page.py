@@ -29,6 +29,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from healthcover.errors import HealthcoverError, NotStatedError
+from healthcover.schemes.model import BENEFIT_RULES
 from healthcover.widgets.i18n import Label, both, language_toggle, text
 
 __all__ = ["Page", "log"]
@@ -286,14 +287,6 @@ class Page(widgets.VBox):
         return guarded
 
 
-# What a visitor reads for a parameter path's last part (the rest of the path names the care).
-_RULES = {
-    "deductible": {"zh": "起付线", "en": "deductible"},
-    "rate": {"zh": "报销比例", "en": "reimbursement rate"},
-    "annual_limit": {"zh": "年度最高支付限额", "en": "annual limit"},
-    "per_claim_limit": {"zh": "单次支付限额", "en": "limit per claim"},
-    "fund_amount": {"zh": "定额支付", "en": "fixed payment"},
-}
 
 
 def _not_stated(error: BaseException | str | None) -> NotStatedError | None:
@@ -321,7 +314,7 @@ def not_stated_html(err: NotStatedError, lang: str) -> str:
     except Exception:  # the explanation must not fail: fall back to the id
         title = err.scheme_id + (f" · {err.variant}" if err.variant else "")
     rule = err.path.rsplit(".", 1)[-1]
-    what = text(_RULES[rule], lang) if rule in _RULES else err.path
+    what = BENEFIT_RULES[rule].name(lang) if rule in BENEFIT_RULES else err.path
     if lang == "zh":
         msg = (f"文件未规定「{title}」的{what}，仪表盘不替文件假设数值。"
                f"请选择其他制度、档次或人员类别。文件出处：{err.citation}")

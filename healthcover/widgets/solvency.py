@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 import healthcover as hc
+from healthcover.sources import Source, read_data
 from healthcover import actuarial as act
 from healthcover.widgets.charts import chart_widget
 from healthcover.widgets.i18n import fmt_money, fmt_pct, register, text
@@ -59,28 +60,27 @@ class Fund:
     lines: tuple
     category: str = "adult"
     note: dict = field(default_factory=dict)
+    assumption: str = ""  # why these numbers (they are assumptions, not the document's)
 
     @property
     def mean_cost(self) -> float:
         return float(sum(share * mean for _, share, mean, _ in self.lines))
 
 
-#: The funds offered, with the assumptions of notebooks/fund-solvency.py (not from the documents).
-FUNDS = {
-    "dazu-resident": Fund(
-        "dazu-resident", "tier2", {"zh": "县级统筹基金（大足）", "en": "County fund (Dazu)"},
-        members=80_000, admission_rate=0.10, lines=(("county", 1.0, 3_000.0, 1.5),),
-        note={"zh": "全部住院按县级医院计（成年人）", "en": "every admission at the county hospital (adults)"},
-    ),
-    "jilin-resident-2008": Fund(
-        "jilin-resident-2008", "city", {"zh": "市级统筹基金（吉林）", "en": "City fund (Jilin)"},
-        members=1_000_000, admission_rate=0.08,
-        lines=(("community", 0.20, 2_000.0, 1.2), ("county", 0.30, 4_000.0, 1.3),
-               ("city", 0.35, 7_000.0, 1.3), ("province", 0.15, 12_000.0, 1.4)),
-        note={"zh": "住院分布：社区20%、县级30%、市级35%、省级15%（成年人）",
-              "en": "admissions: community 20%, county 30%, city 35%, province 15% (adults)"},
-    ),
-}
+def _funds() -> dict[str, Fund]:
+    """The funds offered: ``data/dashboards/funds.yaml`` (cited assumptions, not the documents')."""
+    raw = read_data("dashboards", "funds.yaml")
+    out = {}
+    for sid, f in raw.items():
+        Source.model_validate(f["source"])  # every fund cites its assumptions
+        lines = tuple((x["facility"], float(x["share"]), float(x["mean_cost"]), float(x["cv"])) for x in f["lines"])
+        out[sid] = Fund(sid, f["variant"], dict(f["title"]), int(f["members"]), float(f["admission_rate"]),
+                        lines, f.get("category", "adult"), dict(f.get("note") or {}), f["source"]["note"])
+    return out
+
+
+#: The funds offered, with their cited assumptions (``data/dashboards/funds.yaml``).
+FUNDS = _funds()
 TARGETS = (0.01, 0.025, 0.05, 0.10)
 YEARS = 10
 N_PATHS = 1_000
