@@ -49,10 +49,17 @@ _LAZY = {
     "compose": "healthcover.secondary",
     "Composed": "healthcover.secondary",
     "check_design": "healthcover.constraints",
+    "SurveyDesign": "healthcover.survey",
+    "standard_errors": "healthcover.survey",
+    "concentration_indices": "healthcover.protection",
+    "decompose_concentration": "healthcover.protection",
+    "kakwani": "healthcover.protection",
+    "survey_presets": "healthcover.data",
+    "export": "healthcover.tables",
 }
 _SUBMODULES = {
     "protection", "poverty", "data", "actuarial", "widgets", "report", "claims", "contributions",
-    "employee", "constraints", "secondary", "schemes",
+    "employee", "constraints", "secondary", "schemes", "survey", "tables",
 }
 
 __all__ = ["HealthcoverError", "NotStatedError", "Scheme", "list_schemes", "load_scheme", "__version__", *_LAZY]
