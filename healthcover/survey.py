@@ -389,12 +389,14 @@ def _rao_wu_factors(prep: _Prepared, reps: int, rng: np.random.Generator) -> np.
 # --------------------------------------------------------------------------- standard errors
 
 
-def _flatten(result: Any, func: str, name: str) -> dict:
+def _flatten(result: Any, func: str, name: str, *, full: bool = False) -> dict:
     """A measure's result as {key: float}: a mapping, a Series, or a DataFrame (keys
-    (row, column) over its numeric columns)."""
+    (row, column) over its numeric columns; in the full-sample result, cells that are NaN
+    there are "not applicable" and get no key)."""
     if isinstance(result, pd.DataFrame):
         num = result.select_dtypes("number")
-        return {(r, c): float(num.at[r, c]) for c in num.columns for r in num.index}
+        cells = {(r, c): float(num.at[r, c]) for c in num.columns for r in num.index}
+        return {k: v for k, v in cells.items() if not (full and np.isnan(v))}
     if isinstance(result, pd.Series):
         result = result.to_dict()
     if not isinstance(result, Mapping):
@@ -489,7 +491,7 @@ def standard_errors(
         seed = checks.seed(func, "seed", seed)
     prep = _prepare(design, df, func, method=se)
     name = _measure_name(measure)
-    estimate = _flatten(measure(df, weight=design.weight, **measure_kwargs), func, name)
+    estimate = _flatten(measure(df, weight=design.weight, **measure_kwargs), func, name, full=True)
     keys = list(estimate)
     est = np.array([estimate[k] for k in keys])
     n_reps = None
