@@ -146,6 +146,12 @@ def _flat(df: pd.DataFrame, name: str, func: str) -> pd.DataFrame:
             and df.index.name is None):
         names = [n if n is not None else ("row" if df.index.nlevels == 1 else f"level_{i}")
                  for i, n in enumerate(df.index.names)]
+        clash = [n for n in names if n in df.columns]
+        if clash:
+            raise HealthcoverError(
+                f"{func}: table '{name}' has the column(s) {allowed(clash)} more than once "
+                "(its index has the same name); rename the index or the column"
+            )
         out = df.set_axis(df.index.set_names(names)).reset_index()
     if isinstance(out.columns, pd.MultiIndex):
         out = out.set_axis([" ".join(str(p) for p in c if str(p)) for c in out.columns], axis=1)
