@@ -811,7 +811,8 @@ def bootstrap(
 # --------------------------------------------------------------------------- inequality, progressivity
 
 
-def _gc_influence(h: np.ndarray, x: np.ndarray, w: np.ndarray):
+def _gc_influence(h: np.ndarray, x: np.ndarray, w: np.ndarray, *,
+                  order: np.ndarray | None = None, influence: bool = True):
     r"""The generalized concentration index of ``h`` ranked by ``x``, the mean of ``h``, and
     their derivatives with respect to each row's weight (the influence values that
     :func:`healthcover.standard_errors` linearises).
@@ -828,10 +829,14 @@ def _gc_influence(h: np.ndarray, x: np.ndarray, w: np.ndarray):
 
     :math:`\partial\mu/\partial w_k = (h_k - \mu)/W`. (A weight also moves every rank; the
     :math:`G_k` term carries that, as for the Gini coefficient in Binder & Kovacevic 1995.)
+
+    ``order`` (an argsort of ``x``) saves the sort when several indices share a ranking;
+    ``influence=False`` skips the derivatives (they are then None).
     """
     n = h.size
     total = w.sum()
-    order = np.argsort(x, kind="stable")
+    if order is None:
+        order = np.argsort(x, kind="stable")
     xs, ws, hs = x[order], w[order], h[order]
     new = np.empty(n, dtype=bool)
     new[0] = True
@@ -845,6 +850,8 @@ def _gc_influence(h: np.ndarray, x: np.ndarray, w: np.ndarray):
     mu = cum_wh[-1] / total
     m = np.dot(ws * hs, ranks) / total
     gc = 2.0 * m - mu
+    if not influence:
+        return float(gc), float(mu), None, None
     z_sorted = (2.0 * hs * ranks + 2.0 * above / total - 4.0 * m - hs + mu) / total
     z_gc = np.empty(n)
     z_gc[order] = z_sorted
@@ -919,7 +926,7 @@ def concentration_indices(
     """
     h, x, w, kinds, ab = _indices_setup("concentration_indices", df, variable, rank, weight,
                                         bounds, kinds)
-    gc, mu, _, _ = _gc_influence(h, x, w)
+    gc, mu, _, _ = _gc_influence(h, x, w, influence=False)
     return {"mean": mu, **{k: _corrected(gc, mu, k, ab) for k in kinds}}
 
 
@@ -1141,24 +1148,32 @@ def kakwani(
 
 def _kakwani_parts(pay, inc, w, *, influence: bool):
     post = inc - pay
+    by_income = np.argsort(inc, kind="stable")  # three of the four indices share this ranking
     parts = {}
-    for key, h, x in (("c_p", pay, inc), ("g_x", inc, inc), ("c_post", post, inc),
-                      ("g_post", post, post)):
-        gc, mu, z_gc, z_mu = _gc_influence(h, x, w)
-        parts[key] = _index_influence("standard", gc, mu, z_gc, z_mu, None)
+    for key, h, x, order in (("c_p", pay, inc, by_income), ("g_x", inc, inc, by_income),
+                             ("c_post", post, inc, by_income), ("g_post", post, post, None)):
+        gc, mu, z_gc, z_mu = _gc_influence(h, x, w, order=order, influence=influence)
+        value = _corrected(gc, mu, "standard", None)
+        parts[key] = ((value, None) if not influence
+                      else _index_influence("standard", gc, mu, z_gc, z_mu, None))
         parts["mu_" + key] = (mu, z_mu)
     (cp, zcp), (gx, zgx) = parts["c_p"], parts["g_x"]
     (cpost, zcpost), (gpost, zgpost) = parts["c_post"], parts["g_post"]
     (mp, zmp), (mx, zmx) = parts["mu_c_p"], parts["mu_g_x"]
+
+    def lin(*terms):
+        """The influence values of a linear combination sum(c * z) (None without them)."""
+        return sum(c * z for c, z in terms) if influence else None
+
     out = {
-        "kakwani": (cp - gx, zcp - zgx),
+        "kakwani": (cp - gx, lin((1, zcp), (-1, zgx))),
         "concentration": (cp, zcp),
         "gini": (gx, zgx),
-        "reynolds_smolensky": (gx - cpost, zgx - zcpost),
-        "redistributive_effect": (gx - gpost, zgx - zgpost),
-        "reranking": (gpost - cpost, zgpost - zcpost),
+        "reynolds_smolensky": (gx - cpost, lin((1, zgx), (-1, zcpost))),
+        "redistributive_effect": (gx - gpost, lin((1, zgx), (-1, zgpost))),
+        "reranking": (gpost - cpost, lin((1, zgpost), (-1, zcpost))),
         "gini_post": (gpost, zgpost),
-        "payment_share": (mp / mx, zmp / mx - mp * zmx / mx**2),
+        "payment_share": (mp / mx, lin((1 / mx, zmp), (-mp / mx**2, zmx))),
     }
     return {k: (float(v), z) for k, (v, z) in out.items()}
 
