@@ -491,7 +491,16 @@ def standard_errors(
         seed = checks.seed(func, "seed", seed)
     prep = _prepare(design, df, func, method=se)
     name = _measure_name(measure)
-    estimate = _flatten(measure(df, weight=design.weight, **measure_kwargs), func, name, full=True)
+    try:
+        result = measure(df, weight=design.weight, **measure_kwargs)
+    except TypeError as exc:
+        if "weight" not in str(exc):
+            raise
+        raise HealthcoverError(
+            f"{func}: the design's weights reach the measure through weight=, which {name} does "
+            "not accept; give it a weight=<column> argument"
+        ) from None
+    estimate = _flatten(result, func, name, full=True)
     keys = list(estimate)
     est = np.array([estimate[k] for k in keys])
     n_reps = None

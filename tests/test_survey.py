@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import healthcover as hc
@@ -553,3 +553,47 @@ def test_row_order_psu_labels_and_weight_scale_change_nothing(seed, scale, se):
     )
     other = run("catastrophic", shuffled, se=se)
     np.testing.assert_allclose(other.to_numpy(), base.to_numpy(), rtol=1e-9, atol=1e-13)
+
+
+def test_a_measure_without_weight_is_named():
+    def mean_oop(df):
+        return {"mean": float(df["oop"].mean())}
+
+    with pytest.raises(HealthcoverError, match=r"which mean_oop does not accept; give it a "
+                       r"weight=<column> argument"):
+        hc.standard_errors(mean_oop, households(21), design=DESIGN, se="jackknife")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    strata=st.lists(st.sampled_from([0, 1, "a", 2.5]), min_size=16, max_size=16),
+    psu=st.lists(st.sampled_from([0, 1, 2, "x"]), min_size=16, max_size=16),
+    w=st.lists(st.floats(0, 5), min_size=16, max_size=16),
+    fpc=st.one_of(st.none(), st.floats(0, 1), st.floats(1, 30)),
+    corrupt=st.sampled_from([None, None, None, "strata", "psu", "w", "inf", "fpc"]),
+    singleton=st.sampled_from(sv.SINGLETON),
+    se=st.sampled_from(sv.SE_METHODS),
+)
+def test_fuzzed_designs_give_an_error_or_finite_results(strata, psu, w, fpc, corrupt, singleton, se):
+    df = households(22).head(16).reset_index(drop=True).assign(stratum=strata, psu=psu, w=w)
+    if fpc is not None:
+        df["f"] = fpc
+    bad = {"strata": ("stratum", None), "psu": ("psu", np.nan), "w": ("w", -1.0),
+           "inf": ("w", np.inf), "fpc": ("f", -2.0)}
+    if corrupt in bad and (corrupt != "fpc" or fpc is not None):
+        col, value = bad[corrupt]
+        df[col] = df[col].astype(object) if value is None else df[col]
+        df.loc[3, col] = value
+    design = hc.SurveyDesign(weight="w", strata="stratum", psu="psu", singleton=singleton,
+                             fpc=None if fpc is None else "f")
+    try:
+        out = hc.standard_errors(pr.impoverishment, df, design=design, se=se, progress=False,
+                                 **({"reps": 5} if se == "bootstrap" else {}), **IMP)
+    except HealthcoverError as exc:
+        assert "\n" not in str(exc)
+        event("error")
+        return
+    event("result")
+    finite = np.isfinite(out["estimate"])
+    assert np.isfinite(out.loc[finite, ["se", "ci_low", "ci_high"]].to_numpy()).all()
+    assert (out["se"].dropna() >= 0).all()
