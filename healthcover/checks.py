@@ -15,7 +15,7 @@ Three families:
   :func:`positive_int`, :func:`sample`;
 * **inference and inequality** (survey designs, replicates, indices): :func:`measure`,
   :func:`seed`, :func:`replicates`, :func:`flag`, :func:`design_codes`, :func:`vector`,
-  :func:`bounds`, :func:`column_names`.
+  :func:`weight_vector`, :func:`bounds`, :func:`column_names`, :func:`column_name`.
 """
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ __all__ = [
     "column", "money_column", "positive_column", "weights", "sizes", "nonempty", "scalar",
     "number", "positive", "non_negative", "in_range", "probability", "choice", "positive_int",
     "sample", "fmt_values",
-    "measure", "seed", "replicates", "flag", "design_codes", "vector", "bounds", "column_names",
+    "measure", "seed", "replicates", "flag", "design_codes", "vector", "weight_vector", "bounds",
+    "column_names", "column_name",
 ]
 
 
@@ -454,6 +455,32 @@ def vector(func: str, name: str, values: Any, n: int | None = None) -> np.ndarra
             f"{', '.join(map(str, bad[:5]))}{' ...' if bad.size > 5 else ''}; every value must be finite"
         )
     return x
+
+
+def weight_vector(func: str, name: str, values: Any, n: int) -> np.ndarray:
+    """Weights as an array: finite, >= 0, with a positive total; all ones when None."""
+    if values is None:
+        return np.ones(n)
+    w = vector(func, name, values, n)
+    neg = np.flatnonzero(w < 0)
+    if neg.size:
+        raise HealthcoverError(
+            f"{func}: {name} has negative values at positions {', '.join(map(str, neg[:5]))}; "
+            "weights must be >= 0"
+        )
+    if not w.sum() > 0:
+        raise HealthcoverError(f"{func}: {name} has a total of 0; at least one weight must be positive")
+    return w
+
+
+def column_name(func: str, name: str, value: Any, *, optional: bool = True) -> str | None:
+    """A column name given as an option (None allowed when ``optional``)."""
+    if value is None and optional:
+        return None
+    if not (isinstance(value, str) and value):
+        rule = "a column name or None" if optional else "a column name"
+        raise HealthcoverError(f"{func}: {name} = {value!r} is not allowed; give {rule}")
+    return value
 
 
 def bounds(func: str, value: Any, h: np.ndarray, w: np.ndarray, kind: str) -> tuple[float, float]:

@@ -225,9 +225,7 @@ def concentration_index(
     checks.choice(func, "kind", kind, CONCENTRATION_KINDS)
     h = checks.vector(func, "h", h)
     rank = checks.vector(func, "rank", rank, h.size)
-    w = np.ones_like(h) if w is None else checks.vector(func, "w", w, h.size)
-    if (w < 0).any() or not w.sum() > 0:
-        raise HealthcoverError(f"{func}: w must be >= 0 with a positive total")
+    w = checks.weight_vector(func, "w", w, h.size)
     total = w.sum()
     mean_h = np.dot(w, h) / total
     mean_r = np.dot(w, rank) / total

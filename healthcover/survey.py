@@ -54,7 +54,8 @@ contributes nothing), ``"scaled"`` (the variance from the other strata is scaled
 
 PSU identifiers are nested in strata (the same PSU code in two strata is two PSUs), as in
 Stata. Without ``psu`` every household is its own PSU; without ``strata`` the sample is one
-stratum.
+stratum. Rows of weight 0 add nothing to any total, but their PSUs are sampled PSUs and count
+in :math:`n_h` (as in samplics and R's ``survey``; drop such rows first to leave them out).
 
 References
 ----------
@@ -119,11 +120,7 @@ class SurveyDesign:
 
     def __post_init__(self):
         for name in ("weight", "strata", "psu", "fpc"):
-            value = getattr(self, name)
-            if value is not None and not (isinstance(value, str) and value):
-                raise HealthcoverError(
-                    f"SurveyDesign: {name} = {value!r} is not allowed; give a column name or None"
-                )
+            checks.column_name("SurveyDesign", name, getattr(self, name))
         checks.choice("SurveyDesign", "singleton", self.singleton, SINGLETON)
 
     def columns(self) -> list[str]:

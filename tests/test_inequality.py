@@ -94,6 +94,11 @@ def test_bounds_are_needed_for_non_binary_variables_and_checked():
         pr.concentration_index(df["score"], ranks, kind="gini")
     with pytest.raises(HealthcoverError, match=r"rank has 3 values; it must have 60"):
         pr.concentration_index(df["score"], [0.1, 0.5, 0.9])
+    with pytest.raises(HealthcoverError, match=r"concentration_index: w has negative values at "
+                       r"positions 2; weights must be >= 0"):
+        pr.concentration_index(df["score"], ranks, np.where(df.index == 2, -1.0, 1.0))
+    with pytest.raises(HealthcoverError, match=r"w has a total of 0"):
+        pr.concentration_index(df["score"], ranks, np.zeros(len(df)))
     with pytest.raises(HealthcoverError, match=r"h has missing or infinite values at positions 4"):
         pr.concentration_index(df["score"].where(df.index != 4), ranks)
     # a binary variable needs no bounds; without bounds the default keys skip the bounded ones
