@@ -806,7 +806,7 @@ def bootstrap(
     )
 
 
-# --------------------------------------------------------------------------- inequality, progressivity
+# --------------------------------------------------------------------------- inequality
 
 
 def _gc_influence(h: np.ndarray, x: np.ndarray, w: np.ndarray, *,

@@ -46,6 +46,8 @@ import pandas as pd
 
 import healthcover as hc
 
+pd.set_option("display.max_colwidth", 300)  # the status notes below are sentences
+
 # %% [markdown]
 # ## 1. Contributions
 #
