@@ -457,6 +457,12 @@ def standard_errors(
     PSUs and replicates. A key whose estimate is undefined (NaN, e.g. the mean positive
     overshoot when nobody is catastrophic) has NaN standard errors.
 
+    Notes
+    -----
+    Linearisation treats what a measure estimates before its means as fixed (the subsistence
+    spending of ``method="capacity_to_pay"``), as ``svy: mean`` on a precomputed indicator
+    does; the jackknife and the bootstrap re-estimate it in every replicate.
+
     Examples
     --------
     >>> design = SurveyDesign(weight="weight", strata="stratum", psu="psu")   # doctest: +SKIP
