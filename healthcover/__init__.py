@@ -54,11 +54,18 @@ _LAZY = {
     "Comparison": "healthcover.scenarios",
     "population_schemes": "healthcover.data",
     "population_assumptions": "healthcover.data",
+    "SurveyDesign": "healthcover.survey",
+    "standard_errors": "healthcover.survey",
+    "concentration_indices": "healthcover.protection",
+    "decompose_concentration": "healthcover.protection",
+    "kakwani": "healthcover.protection",
+    "survey_presets": "healthcover.data",
+    "export": "healthcover.tables",
 }
 _SUBMODULES = {
     "protection", "poverty", "data", "actuarial", "widgets", "report", "claims", "contributions",
     "employee", "constraints", "secondary", "schemes", "scheme", "checks", "money", "scenarios",
-    "sources",
+    "sources", "survey", "tables",
 }
 
 __all__ = ["HealthcoverError", "HealthcoverWarning", "NotStatedError", "Scheme", "list_schemes", "load_scheme", "__version__", *_LAZY]

@@ -12,7 +12,10 @@ Three families:
   :func:`positive_column`, :func:`weights`, :func:`sizes`, :func:`nonempty`, :func:`scalar`;
 * **arguments** (actuarial models, options): :func:`number`, :func:`positive`,
   :func:`non_negative`, :func:`in_range`, :func:`probability`, :func:`choice`,
-  :func:`positive_int`, :func:`sample`.
+  :func:`positive_int`, :func:`sample`;
+* **inference and inequality** (survey designs, replicates, indices): :func:`measure`,
+  :func:`seed`, :func:`replicates`, :func:`flag`, :func:`design_codes`, :func:`vector`,
+  :func:`weight_vector`, :func:`bounds`, :func:`column_names`, :func:`column_name`.
 """
 from __future__ import annotations
 
@@ -30,6 +33,8 @@ __all__ = [
     "column", "money_column", "positive_column", "weights", "sizes", "nonempty", "scalar",
     "number", "positive", "non_negative", "in_range", "probability", "choice", "positive_int",
     "sample", "fmt_values",
+    "measure", "seed", "replicates", "flag", "design_codes", "vector", "weight_vector", "bounds",
+    "column_names", "column_name",
 ]
 
 
@@ -368,3 +373,155 @@ def sample(func: str, name: str, values: Any, *, positive_only: bool = True,
         i = int(np.flatnonzero(x != np.round(x))[0])
         raise HealthcoverError(f"{func}: {name}[{i}] = {x[i]:g} is not a whole number; counts must be integers")
     return x
+
+
+# --------------------------------------------------------------------------- inference, inequality
+
+
+def measure(func: str, value: Any) -> Any:
+    """A measure to re-estimate: a function ``f(df, **kwargs)`` returning a dict of floats."""
+    if not callable(value):
+        raise HealthcoverError(
+            f"{func}: measure = {value!r} is not a function; pass one such as "
+            "healthcover.protection.catastrophic (called as measure(df, **kwargs) -> dict of floats)"
+        )
+    return value
+
+
+def seed(func: str, name: str, value: Any) -> int:
+    """A seed for ``numpy.random.default_rng``: a whole number >= 0 (never a string or bool)."""
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and value >= 0
+    if not ok:
+        raise HealthcoverError(
+            f"{func}: {name} = {value!r} is not allowed; {name} must be a whole number >= 0 "
+            "(the same seed gives the same replicates)"
+        )
+    return int(value)
+
+
+def replicates(func: str, name: str, value: Any, minimum: int = 2) -> int:
+    """A number of replicates: a whole number >= ``minimum`` (``"many"``, 2.5, True refused)."""
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    if not ok and isinstance(value, (float, np.floating)) and math.isfinite(value):
+        ok = float(value).is_integer()
+    if not ok or int(value) < minimum:
+        raise HealthcoverError(
+            f"{func}: {name} = {value!r} is not allowed; {name} must be a whole number >= {minimum}"
+        )
+    return int(value)
+
+
+def flag(func: str, name: str, value: Any) -> bool:
+    """A True/False option (numpy bools accepted; 0, 1 and strings refused)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise HealthcoverError(f"{func}: {name} = {value!r} is not allowed; {name} must be True or False")
+    return bool(value)
+
+
+def design_codes(df: pd.DataFrame, name: str, func: str, role: str) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes and the distinct values of a survey-design column (strata, PSU).
+
+    Any values are allowed (numbers, strings); a missing value is not, since a household
+    without a stratum or PSU cannot be placed in the design."""
+    if name not in df.columns:
+        raise HealthcoverError(
+            f"{func}: column '{name}' ({role}) is not in the data; "
+            f"columns are: {allowed(map(str, df.columns))}"
+        )
+    codes_, uniques = pd.factorize(df[name], use_na_sentinel=True)
+    bad = codes_ < 0
+    if bad.any():
+        raise HealthcoverError(
+            f"{func}: column '{name}' ({role}) is missing in {_rows(df, bad)}; every household "
+            "needs one"
+        )
+    return codes_.astype(np.int64), pd.Index(uniques)
+
+
+def vector(func: str, name: str, values: Any, n: int | None = None) -> np.ndarray:
+    """A 1-d array of finite floats (of length ``n`` when given)."""
+    try:
+        x = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise HealthcoverError(f"{func}: {name} must be numbers; got {type(values).__name__}") from None
+    if x.ndim != 1:
+        raise HealthcoverError(f"{func}: {name} must be one-dimensional; it has shape {x.shape}")
+    if n is not None and x.size != n:
+        raise HealthcoverError(f"{func}: {name} has {x.size} values; it must have {n}, one per household")
+    bad = np.flatnonzero(~np.isfinite(x))
+    if bad.size:
+        raise HealthcoverError(
+            f"{func}: {name} has missing or infinite values at positions "
+            f"{', '.join(map(str, bad[:5]))}{' ...' if bad.size > 5 else ''}; every value must be finite"
+        )
+    return x
+
+
+def weight_vector(func: str, name: str, values: Any, n: int) -> np.ndarray:
+    """Weights as an array: finite, >= 0, with a positive total; all ones when None."""
+    if values is None:
+        return np.ones(n)
+    w = vector(func, name, values, n)
+    neg = np.flatnonzero(w < 0)
+    if neg.size:
+        raise HealthcoverError(
+            f"{func}: {name} has negative values at positions {', '.join(map(str, neg[:5]))}; "
+            "weights must be >= 0"
+        )
+    if not w.sum() > 0:
+        raise HealthcoverError(f"{func}: {name} has a total of 0; at least one weight must be positive")
+    return w
+
+
+def column_name(func: str, name: str, value: Any, *, optional: bool = True) -> str | None:
+    """A column name given as an option (None allowed when ``optional``)."""
+    if value is None and optional:
+        return None
+    if not (isinstance(value, str) and value):
+        rule = "a column name or None" if optional else "a column name"
+        raise HealthcoverError(f"{func}: {name} = {value!r} is not allowed; give {rule}")
+    return value
+
+
+def bounds(func: str, value: Any, h: np.ndarray, w: np.ndarray, kind: str) -> tuple[float, float]:
+    """The bounds (a, b) of a bounded variable ``h``: given, or (0, 1) for a binary variable.
+
+    Only rows of positive weight are checked: rows of weight 0 count nowhere."""
+    seen = h[w > 0]
+    if value is None:
+        if np.isin(seen, (0.0, 1.0)).all():
+            return 0.0, 1.0
+        raise HealthcoverError(
+            f"{func}: kind '{kind}' needs bounds=(a, b), the lowest and highest values the variable "
+            f"can take (it is not binary: it takes values such as {fmt_values(list(seen[~np.isin(seen, (0.0, 1.0))][:3]))}); "
+            "e.g. bounds=(0, 1) for a share"
+        )
+    try:
+        a, b = (float(x) for x in value)
+    except (TypeError, ValueError):
+        raise HealthcoverError(f"{func}: bounds = {value!r} is not allowed; give two numbers (a, b) with a < b") from None
+    if not (math.isfinite(a) and math.isfinite(b) and a < b):
+        raise HealthcoverError(f"{func}: bounds = {value!r} is not allowed; give two finite numbers (a, b) with a < b")
+    out = np.flatnonzero((seen < a) | (seen > b))
+    if out.size:
+        raise HealthcoverError(
+            f"{func}: the variable takes values outside bounds ({a:g}, {b:g}), e.g. "
+            f"{fmt_values(list(seen[out[:3]]))}; the bounds must contain every value"
+        )
+    return a, b
+
+
+def column_names(df: pd.DataFrame, names: Any, func: str, role: str) -> list[str]:
+    """A non-empty list of distinct column names present in ``df`` (one name may be a string)."""
+    names = [names] if isinstance(names, str) else list(names) if names is not None else []
+    if not names:
+        raise HealthcoverError(f"{func}: {role} is empty; give at least one column")
+    dup = [c for c in dict.fromkeys(names) if names.count(c) > 1]
+    if dup:
+        raise HealthcoverError(f"{func}: {role} lists {fmt_values(dup)} more than once")
+    missing = [c for c in names if c not in df.columns]
+    if missing:
+        raise HealthcoverError(
+            f"{func}: {role} {fmt_values(missing)} not in the data; columns are: {allowed(map(str, df.columns))}"
+        )
+    return names

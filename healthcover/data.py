@@ -1,7 +1,9 @@
 """Data: your own household survey, a calibrated synthetic population, and the RAND HIE.
 
 * :func:`load_survey` reads CSV, Parquet or Stata ``.dta`` (via pyreadstat), renames your
-  columns to healthcover's names with a mapping and checks them.
+  columns to healthcover's names with a mapping and checks them; presets for CHARLS and CFPS
+  (:func:`survey_presets`, YAML in ``data/surveys/``) map their identifiers, weights, design
+  columns and missing-value codes.
 * :func:`synthetic_population` draws a seeded rural population calibrated to the statistics
   of seed document 003 §1 (each number in :data:`CALIBRATION` with its source) plus clearly
   marked modelling assumptions (:data:`ASSUMPTIONS`). It gives households, persons and
@@ -47,6 +49,7 @@ __all__ = [
     "adjudicate_population",
     "HOUSEHOLD_COLUMNS",
     "load_survey",
+    "survey_presets",
     "check_households",
     "load_rand_hie",
     "rand_hie_households",
@@ -631,6 +634,108 @@ def check_households(
     return df
 
 
+#: Folder of the survey presets (``data/surveys/<id>.yaml``; installed as package data).
+_PRESET_PARTS = ("keys", "design", "weights", "missing")
+
+
+def _preset_dirs() -> list[Path]:
+    from importlib import resources
+
+    dirs = []
+    try:
+        packaged = resources.files("healthcover") / "_data" / "surveys"
+        if packaged.is_dir():
+            dirs.append(Path(str(packaged)))
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - odd installs
+        pass
+    repo = Path(__file__).resolve().parents[1] / "data" / "surveys"
+    if repo.is_dir() and repo not in dirs:
+        dirs.append(repo)
+    return dirs
+
+
+def survey_presets() -> dict[str, dict]:
+    """The bundled survey presets (CHARLS, CFPS) by id: the conventions of each survey's
+    public files (identifiers, design columns, weights, missing-value codes), each with its
+    source. They live as YAML in ``data/surveys/``."""
+    import yaml
+
+    found: dict[str, Path] = {}
+    for d in reversed(_preset_dirs()):
+        for p in sorted(d.glob("*.yaml")):
+            found[p.stem] = p
+    out = {}
+    for sid, p in sorted(found.items()):
+        try:
+            data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise HealthcoverError(f"{p}: not valid YAML: {exc}") from None
+        _check_preset(data, p)
+        out[sid] = data
+    return out
+
+
+def _check_preset(data: Any, path: Path) -> None:
+    """A preset file names its id, sources and the four parts, each part's entries with a
+    ``columns`` list; missing codes are integers."""
+    if not isinstance(data, dict):
+        raise HealthcoverError(f"{path}: a survey preset must be a mapping; found {type(data).__name__}")
+    missing = [k for k in ("id", "title", "sources", *_PRESET_PARTS) if k not in data]
+    if missing:
+        raise HealthcoverError(f"{path}: missing field(s) {allowed(missing)}")
+    if data["id"] != path.stem:
+        raise HealthcoverError(f"{path}: id = {data['id']!r} must equal the file name '{path.stem}'")
+    for part in ("keys", "design", "weights"):
+        for name, entry in data[part].items():
+            if name == "note":
+                continue
+            cols = entry.get("columns") if isinstance(entry, dict) else None
+            if not isinstance(cols, list) or not all(isinstance(c, str) for c in cols):
+                raise HealthcoverError(f"{path}: {part}.{name}.columns must be a list of column names")
+            ref = (entry.get("source") or {}).get("ref")
+            if ref is not None and ref not in data["sources"]:
+                raise HealthcoverError(
+                    f"{path}: {part}.{name}.source.ref = {ref!r} is not among sources "
+                    f"({allowed(data['sources'])})"
+                )
+    codes = (data["missing"] or {}).get("codes") or {}
+    bad = [c for c in codes if not isinstance(c, int) or isinstance(c, bool)]
+    if bad:
+        raise HealthcoverError(f"{path}: missing.codes {bad!r} must be whole numbers")
+
+
+def _preset(preset: Any) -> dict:
+    presets = survey_presets()
+    if isinstance(preset, dict):
+        return preset
+    if preset not in presets:
+        raise HealthcoverError(
+            f"load_survey: preset = {preset!r} is not known; allowed: {allowed(presets)}"
+        )
+    return presets[preset]
+
+
+def _first_present(candidates: list[str], columns) -> str | None:
+    return next((c for c in candidates if c in columns), None)
+
+
+def _preset_mapping(preset: dict, level: str, columns) -> dict[str, str]:
+    """healthcover name -> the file's column, for the preset's identifiers, weight and design
+    columns present in the file."""
+    out: dict[str, str] = {}
+    pairs = [("household_id", preset["keys"].get("household")),
+             ("weight", preset["weights"].get(level)),
+             ("psu", preset["design"].get("psu")),
+             ("strata", preset["design"].get("strata"))]
+    if level == "person":
+        pairs.insert(1, ("person_id", preset["keys"].get("person")))
+    for ours, entry in pairs:
+        found = _first_present((entry or {}).get("columns") or [], columns)
+        if found is not None:
+            out[ours] = found
+    return out
+
+
 def load_survey(
     path: str | Path,
     columns: Mapping[str, str] | None = None,
@@ -638,6 +743,13 @@ def load_survey(
     format: str | None = None,
     required: tuple[str, ...] = ("oop", "consumption"),
     validate: bool = True,
+    preset: str | None = None,
+    level: str = "household",
+    encoding: str | None = None,
+    usecols: list[str] | None = None,
+    user_missing: bool = False,
+    missing_codes: Any = None,
+    apply_value_labels: bool = False,
 ) -> pd.DataFrame:
     """Read your own household survey and rename its columns to healthcover's.
 
@@ -650,11 +762,32 @@ def load_survey(
     format : ``"csv"``, ``"parquet"`` or ``"dta"``; guessed from the extension.
     required : healthcover columns that must be present.
     validate : run :func:`check_households` (errors name the column and rows).
+    preset : a survey's conventions (:func:`survey_presets`: ``"charls"``, ``"cfps"``): its
+        identifiers become ``household_id`` (and ``person_id`` at ``level="person"``), its
+        weight for the level becomes ``weight``, its PSU and stratum columns ``psu`` and
+        ``strata`` (each when present in the file; ``columns`` overrides any of them), its
+        numeric missing-value codes become missing, and ``df.attrs["design"]`` holds the
+        matching :class:`~healthcover.SurveyDesign`.
+    level : ``"household"`` or ``"person"``: which weight (and key) a preset maps.
+    encoding : text encoding of the file (Stata files before version 14, such as CFPS 2010
+        releases, are often ``"gbk"``); passed to pyreadstat or pandas.
+    usecols : read only these columns (the preset's identifiers, weight and design columns
+        present in the file are added); passed to pyreadstat or pandas.
+    user_missing : Stata files: keep Stata's extended missing values (.a-.z) as their letters
+        (pyreadstat's ``user_missing``) and keep the preset's numeric missing codes as
+        numbers instead of making them missing.
+    missing_codes : numbers that mean "no answer" in numeric columns, replacing the
+        preset's (``[]`` keeps every number).
+    apply_value_labels : Stata files: replace labelled values by their labels (categoricals).
 
     Returns
     -------
-    DataFrame in healthcover's names; Stata variable labels in ``df.attrs["labels"]``.
+    DataFrame in healthcover's names. ``attrs``: ``labels`` (Stata variable labels, by column),
+    ``value_labels`` (Stata value labels, ``{column: {value: label}}``), ``missing_codes``
+    (``{column: {code: count}}`` replaced), ``source``, and with a preset ``preset`` and
+    ``design``.
     """
+    func = "load_survey"
     path = Path(path)
     fmt = (format or path.suffix.lstrip(".")).lower()
     readers = {"csv": "csv", "parquet": "parquet", "pq": "parquet", "dta": "dta"}
@@ -665,31 +798,149 @@ def load_survey(
         )
     if not path.exists():
         raise HealthcoverError(f"load_survey: file '{path}' does not exist")
+    checks.choice(func, "level", level, ("household", "person"))
+    checks.flag(func, "user_missing", user_missing)
+    checks.flag(func, "apply_value_labels", apply_value_labels)
+    kind = readers[fmt]
+    if kind != "dta" and (user_missing or apply_value_labels):
+        raise HealthcoverError(
+            f"load_survey: user_missing and apply_value_labels apply to Stata files; "
+            f"'{path.name}' is {kind}"
+        )
+    spec = _preset(preset) if preset is not None else None
+    if usecols is not None:
+        usecols = [usecols] if isinstance(usecols, str) else list(usecols)
+    columns = dict(columns or {})
+    available = _file_columns(path, kind, encoding, func)
+    if usecols is not None:
+        absent = [c for c in usecols if c not in available]
+        if absent:
+            raise HealthcoverError(
+                f"load_survey: usecols {allowed(absent)} not in '{path.name}'; its columns are: "
+                f"{allowed(available)}"
+            )
+    mapping = _preset_mapping(spec, level, available) if spec else {}
+    mapping.update(columns)
+    if usecols is not None:
+        usecols = list(dict.fromkeys([*usecols, *(c for c in mapping.values() if c in available)]))
     labels: dict[str, str] = {}
-    if readers[fmt] == "csv":
-        df = pd.read_csv(path)
-    elif readers[fmt] == "parquet":
-        df = pd.read_parquet(path)
+    value_labels: dict[str, dict] = {}
+    if kind == "csv":
+        df = _read_text(lambda enc: pd.read_csv(path, encoding=enc, usecols=usecols), encoding,
+                        path, func)
+    elif kind == "parquet":
+        df = pd.read_parquet(path, columns=usecols)
     else:
         import pyreadstat
 
-        df, meta = pyreadstat.read_dta(str(path))
-        labels = dict(zip(meta.column_names, meta.column_labels))
-    columns = dict(columns or {})
-    unknown = [src for src in columns.values() if src not in df.columns]
+        df, meta = _read_text(
+            lambda enc: pyreadstat.read_dta(str(path), encoding=enc, usecols=usecols,
+                                            user_missing=user_missing,
+                                            apply_value_formats=apply_value_labels),
+            encoding, path, func)
+        labels = {c: l for c, l in zip(meta.column_names, meta.column_labels) if l}
+        value_labels = {c: dict(meta.value_labels.get(name, {}))
+                        for c, name in meta.variable_to_label.items()}
+    unknown = [src for src in mapping.values() if src not in df.columns]
     if unknown:
         raise HealthcoverError(
             f"load_survey: column(s) {allowed(unknown)} named in the mapping are not in "
             f"'{path.name}'; its columns are: {allowed(map(str, df.columns))}"
         )
-    df = df.rename(columns={src: ours for ours, src in columns.items()})
-    df.attrs["labels"] = {ours: labels.get(src, "") for ours, src in columns.items()} | {
+    if missing_codes is not None:
+        codes = [checks.number(func, "missing_codes", c) for c in missing_codes]
+    else:
+        codes = [float(c) for c in ((spec or {}).get("missing") or {}).get("codes") or {}]
+    replaced: dict[str, dict] = {}
+    if codes and not user_missing:
+        df, replaced = _replace_codes(df, codes)
+    if len(mapping) == len(set(mapping.values())):
+        renamed = df.rename(columns={src: ours for ours, src in mapping.items()})
+    else:
+        # One column of the file serving two roles (e.g. a PSU that is also a key): copy it.
+        renamed = df.drop(columns=[c for c in set(mapping.values()) if c not in mapping])
+        for ours, src in mapping.items():
+            renamed[ours] = df[src]
+    dup = renamed.columns[renamed.columns.duplicated()]
+    if len(dup):
+        raise HealthcoverError(
+            f"load_survey: '{path.name}' already has column(s) {allowed(dict.fromkeys(dup))}, the "
+            f"name(s) the mapping gives to other columns; map them explicitly in columns="
+        )
+    df = renamed
+    back = {src: ours for ours, src in mapping.items()}
+    df.attrs["labels"] = {ours: labels.get(src, "") for ours, src in mapping.items()} | {
         c: labels[c] for c in labels if c in df.columns
     }
+    df.attrs["value_labels"] = {back.get(c, c): v for c, v in value_labels.items()
+                                if back.get(c, c) in df.columns}
+    df.attrs["missing_codes"] = {back.get(c, c): v for c, v in replaced.items()}
     df.attrs["source"] = str(path)
+    if spec is not None:
+        from healthcover.survey import SurveyDesign
+
+        df.attrs["preset"] = spec["id"]
+        df.attrs["columns"] = dict(mapping)
+        df.attrs["design"] = SurveyDesign(
+            weight="weight" if "weight" in df.columns else None,
+            strata="strata" if "strata" in df.columns else None,
+            psu="psu" if "psu" in df.columns else None,
+        )
     if validate:
-        check_households(df, tuple(required), func="load_survey", names=columns)
+        check_households(df, tuple(required), func="load_survey", names=mapping)
     return df
+
+
+def _file_columns(path: Path, kind: str, encoding, func) -> list[str]:
+    """Column names of the file, read without its data."""
+    if kind == "dta":
+        import pyreadstat
+
+        _, meta = _read_text(lambda enc: pyreadstat.read_dta(str(path), metadataonly=True,
+                                                             encoding=enc), encoding, path, func)
+        return list(meta.column_names)
+    if kind == "csv":
+        return list(_read_text(lambda enc: pd.read_csv(path, nrows=0, encoding=enc), encoding,
+                               path, func).columns)
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
+
+
+def _read_text(read, encoding, path, func):
+    """Run a reader, turning a decoding failure into a message that suggests ``encoding=``."""
+    try:
+        return read(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise HealthcoverError(
+            f"{func}: cannot decode '{path.name}' with encoding {encoding or 'the default'!r} "
+            f"({type(exc).__name__}); pass encoding= (e.g. 'gbk' for older Chinese Stata files)"
+        ) from None
+    except Exception as exc:  # pyreadstat raises its own types for encodings it cannot use
+        if "encod" in str(exc).lower() or "iconv" in str(exc).lower():
+            raise HealthcoverError(
+                f"{func}: cannot read '{path.name}' with encoding {encoding!r}: {exc}"
+            ) from None
+        raise
+
+
+def _replace_codes(df: pd.DataFrame, codes: list[float]) -> tuple[pd.DataFrame, dict]:
+    """Missing-value codes in numeric columns -> NaN; counts per column and code."""
+    replaced: dict[str, dict] = {}
+    out = df
+    for col in df.columns:
+        s = df[col]
+        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        hit = s.isin(codes)
+        if hit.any():
+            if out is df:
+                out = df.copy()
+            counts = s[hit].value_counts()
+            replaced[col] = {int(k) if float(k).is_integer() else float(k): int(v)
+                             for k, v in counts.items()}
+            out[col] = s.astype(np.float64).mask(hit)
+    return out, replaced
 
 
 # --------------------------------------------------------------------------- RAND HIE

@@ -40,6 +40,10 @@ __all__ = [
     "weighted_fractional_rank",
     "weighted_percentile",
     "concentration_index",
+    "CONCENTRATION_KINDS",
+    "concentration_indices",
+    "decompose_concentration",
+    "kakwani",
     "threshold_curve",
     "bootstrap",
     "concentration_curve",
@@ -201,29 +205,72 @@ def _percentiles_bracketed(x, w, ps) -> np.ndarray | None:
     return xi[order][np.minimum(np.searchsorted(share, ps, side="left"), xi.size - 1)]
 
 
-def concentration_index(h: np.ndarray, rank: np.ndarray, w: np.ndarray | None = None) -> float:
-    r"""Concentration index by the convenient covariance formula.
+def concentration_index(
+    h: np.ndarray,
+    rank: np.ndarray,
+    w: np.ndarray | None = None,
+    *,
+    kind: str = "standard",
+    bounds: tuple[float, float] | None = None,
+) -> float:
+    r"""Concentration index by the convenient covariance formula, and its corrected forms.
 
-    .. math:: C = \frac{2\,\mathrm{cov}_w(h, R)}{\mu_w(h)}, \qquad
-              \mathrm{cov}_w(h, R) = \frac{1}{W}\sum_i w_i (h_i - \mu_w(h))(R_i - \mu_w(R))
+    .. math::
 
-    ``rank`` is the weighted fractional rank :func:`weighted_fractional_rank`. NaN when
-    the weighted mean of ``h`` is 0.
+        C = \frac{2\,\mathrm{cov}_w(h, R)}{\mu}, \qquad
+        \mathrm{cov}_w(h, R) = \frac{1}{W}\sum_i w_i (h_i - \mu)(R_i - \bar R)
+
+        GC = \mu C, \qquad
+        C^W = \frac{(b - a)\,\mu\, C}{(b - \mu)(\mu - a)}, \qquad
+        C^E = \frac{4 \mu C}{b - a}
+
+    with :math:`\mu` the weighted mean of ``h``. ``kind`` chooses ``"standard"`` (C),
+    ``"generalized"`` (GC, in the units of h: absolute inequality), ``"wagstaff"`` (Wagstaff's
+    normalisation for a bounded variable, in [-1, 1]) or ``"erreygers"`` (Erreygers'
+    correction, invariant to the variable's scale and satisfying the mirror property).
+    ``bounds=(a, b)``, the limits h can take, are needed by the last two unless ``h`` is
+    binary (then (0, 1)); without them they raise.
+
+    ``rank`` is the weighted fractional rank :func:`weighted_fractional_rank`. The standard
+    index is NaN when the mean of ``h`` is 0; Wagstaff's when the mean sits on a bound.
 
     References
     ----------
     O'Donnell et al. (2008), ch. 8, eq. 8.7; ch. 18 (concentration of catastrophic payments).
+    O'Donnell, O., O'Neill, S., Van Ourti, T. & Walsh, B. (2016). conindex: Estimation of
+    concentration indices. *The Stata Journal* 16(1), 112-138. Wagstaff, A. (2005). The bounds
+    of the concentration index when the variable of interest is binary. *Health Economics* 14,
+    429-432. Erreygers, G. (2009). Correcting the concentration index. *Journal of Health
+    Economics* 28, 504-515.
     """
-    h = np.asarray(h, dtype=np.float64)
-    rank = np.asarray(rank, dtype=np.float64)
-    w = np.ones_like(h) if w is None else np.asarray(w, dtype=np.float64)
+    func = "concentration_index"
+    checks.choice(func, "kind", kind, CONCENTRATION_KINDS)
+    h = checks.vector(func, "h", h)
+    rank = checks.vector(func, "rank", rank, h.size)
+    w = checks.weight_vector(func, "w", w, h.size)
     total = w.sum()
     mean_h = np.dot(w, h) / total
-    if mean_h == 0:
-        return float("nan")
     mean_r = np.dot(w, rank) / total
     cov = np.dot(w, (h - mean_h) * (rank - mean_r)) / total
-    return float(2.0 * cov / mean_h)
+    return _corrected(2.0 * cov, mean_h, kind, checks.bounds(func, bounds, h, w, kind)
+                      if kind in ("wagstaff", "erreygers") else None)
+
+
+#: The concentration indices of :func:`concentration_index` (O'Donnell et al. 2016).
+CONCENTRATION_KINDS = ("standard", "generalized", "wagstaff", "erreygers")
+
+
+def _corrected(gc: float, mu: float, kind: str, ab: tuple[float, float] | None) -> float:
+    """A concentration index of ``kind`` from the generalized index GC = 2 cov(h, R)."""
+    if kind == "generalized":
+        return float(gc)
+    if kind == "standard":
+        return float(gc / mu) if mu != 0 else float("nan")
+    a, b = ab
+    if kind == "erreygers":
+        return float(4.0 * gc / (b - a))
+    denom = (b - mu) * (mu - a)
+    return float((b - a) * gc / denom) if denom > 0 else float("nan")
 
 
 # --------------------------------------------------------------------------- catastrophic
@@ -730,28 +777,42 @@ def bootstrap(
     seed: int = 0,
     level: float = 0.95,
     cluster: str | None = None,
+    strata: str | None = None,
+    singleton: str = "error",
     progress: bool = True,
     **kwargs,
 ) -> pd.DataFrame:
-    r"""Bootstrap confidence intervals for every key of a measure, resampling households.
+    r"""Bootstrap confidence intervals for every key of a measure.
 
-    Each replicate draws ``len(df)`` households with replacement (or, with ``cluster``,
-    as many clusters as there are, keeping each cluster's households together, as for
-    survey PSUs), keeps their weights and recomputes ``measure(sample, **kwargs)``.
+    Without ``cluster`` and ``strata``, each replicate draws ``len(df)`` households with
+    replacement, keeps their weights and recomputes ``measure(sample, **kwargs)``. With
+    ``cluster`` (the survey's PSUs) and/or ``strata``, replicates follow the design: the
+    Rao-Wu rescaling bootstrap draws :math:`n_h - 1` PSUs with replacement within each stratum
+    and rescales the weights of PSU *j* by :math:`\frac{n_h}{n_h - 1} m^*_{hj}` (see
+    :mod:`healthcover.survey`); the measure then receives the replicate weights through its
+    ``weight`` argument (a column of ones when ``weight`` is not given). A stratum with one PSU
+    raises unless ``singleton`` is ``"certainty"`` or ``"scaled"``.
+
     The interval is the percentile interval of the replicates:
 
     .. math:: [\hat\theta^*_{(\alpha/2)},\ \hat\theta^*_{(1-\alpha/2)}],
               \qquad \alpha = 1 - \text{level}
+
+    For design-based standard errors with Stata-style intervals (and linearisation or the
+    jackknife), use :func:`healthcover.standard_errors`.
 
     Parameters
     ----------
     measure : :func:`catastrophic`, :func:`impoverishment`, :func:`unified` or any function
         ``f(df, **kwargs) -> dict of floats``.
     df : the household table.
-    reps : number of replicates.
-    seed : seed of ``numpy.random.default_rng``; the same seed gives the same intervals.
+    reps : number of replicates (a whole number >= 2).
+    seed : seed of ``numpy.random.default_rng`` (a whole number >= 0); the same seed gives
+        the same intervals.
     level : coverage of the interval.
-    cluster : optional column of primary sampling units to resample instead of households.
+    cluster : optional column of primary sampling units.
+    strata : optional column of strata (PSUs are resampled within them).
+    singleton : treatment of a stratum with one PSU (see :class:`healthcover.SurveyDesign`).
     progress : show a progress bar.
     **kwargs : passed to ``measure`` (column names, threshold, method ...).
 
@@ -763,51 +824,62 @@ def bootstrap(
     References
     ----------
     Efron, B. & Tibshirani, R. (1993). *An Introduction to the Bootstrap*, ch. 13.
+    Rao, J. N. K., Wu, C. F. J. & Yue, K. (1992). *Survey Methodology* 18, 209-217.
     O'Donnell et al. (2008), ch. 18 (standard errors of catastrophic payment measures).
     """
     from tqdm.auto import tqdm
 
-    if not 0 < level < 1:
-        raise HealthcoverError(f"bootstrap: level must be between 0 and 1; received {level!r}")
-    if int(reps) < 2:
-        raise HealthcoverError(f"bootstrap: reps must be at least 2; received {reps!r}")
+    func = "bootstrap"
+    checks.measure(func, measure)
+    reps = checks.replicates(func, "reps", reps, 2)
+    seed = checks.seed(func, "seed", seed)
+    level = checks.probability(func, "level", level)
+    checks.flag(func, "progress", progress)
+    checks.frame(df, f"{func}: the household table")
+    checks.nonempty(df, func)
     estimate = dict(measure(df, **kwargs))
     used = [v for k, v in kwargs.items() if isinstance(v, str) and v in df.columns]
-    if cluster is not None:
-        if cluster not in df.columns:
-            raise HealthcoverError(
-                f"bootstrap: cluster column '{cluster}' is not in the data; "
-                f"columns are: {allowed(map(str, df.columns))}"
-            )
-        used.append(cluster)
-    # Resample positions on a slim, position-indexed copy: copying only needed columns is
-    # what makes a replicate cheap.
+    for role, col in (("cluster", cluster), ("strata", strata)):
+        if col is not None:
+            checks.design_codes(df, col, func, role)  # present, no missing value
+            used.append(col)
+    # Resample on a slim, position-indexed copy: copying only needed columns is what makes a
+    # replicate cheap.
     slim = df[list(dict.fromkeys(used))].reset_index(drop=True)
     rng = np.random.default_rng(seed)
     n = len(slim)
-    if cluster is not None:
-        codes, uniques = pd.factorize(slim[cluster])
-        order = np.argsort(codes, kind="stable")
-        counts = np.bincount(codes, minlength=len(uniques))
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    draws = np.empty((int(reps), len(estimate)))
     keys = list(estimate)
-    for b in tqdm(range(int(reps)), desc=f"bootstrap {getattr(measure, '__name__', '')}",
+    draws = np.empty((reps, len(keys)))
+    by_design = cluster is not None or strata is not None
+    if by_design:
+        from healthcover import survey
+
+        wcol = kwargs.get("weight") or survey._UNIT_WEIGHT
+        design = survey.SurveyDesign(weight=kwargs.get("weight"), strata=strata, psu=cluster,
+                                     singleton=singleton)
+        prep = survey._prepare(design, slim, func, method="bootstrap")
+        factors = survey._rao_wu_factors(prep, reps, rng)
+        kwargs = {**kwargs, "weight": wcol}
+    for b in tqdm(range(reps), desc=f"bootstrap {getattr(measure, '__name__', '')}",
                   disable=not progress):
-        if cluster is None:
-            idx = rng.integers(0, n, n)
+        if by_design:
+            sample = slim.copy(deep=False)
+            sample[wcol] = prep.w * factors[b][prep.psu]
         else:
-            chosen = rng.integers(0, len(uniques), len(uniques))
-            lens = counts[chosen]
-            offsets = np.repeat(starts[chosen] - np.cumsum(lens) + lens, lens)
-            idx = order[np.arange(lens.sum()) + offsets]
-        sample = slim.take(idx)
+            sample = slim.take(rng.integers(0, n, n))
         try:
             res = measure(sample, **kwargs)
             draws[b] = [res[k] for k in keys]
         except HealthcoverError:
             # A replicate with no positive weight has no estimate; it is left out.
             draws[b] = np.nan
+        except TypeError as exc:
+            if by_design and "weight" in str(exc):
+                raise HealthcoverError(
+                    f"{func}: with cluster= or strata= the replicate weights reach the measure "
+                    f"through weight=, which {getattr(measure, '__name__', 'it')} does not accept"
+                ) from None
+            raise
     alpha = (1.0 - level) / 2.0
     finite = np.isfinite(draws)
     with warnings.catch_warnings():
@@ -825,6 +897,461 @@ def bootstrap(
         },
         index=pd.Index(keys, name="measure"),
     )
+
+
+# --------------------------------------------------------------------------- inequality
+
+
+def _gc_influence(h: np.ndarray, x: np.ndarray, w: np.ndarray, *,
+                  order: np.ndarray | None = None, influence: bool = True):
+    r"""The generalized concentration index of ``h`` ranked by ``x``, the mean of ``h``, and
+    their derivatives with respect to each row's weight (the influence values that
+    :func:`healthcover.standard_errors` linearises).
+
+    With :math:`W = \sum w`, fractional ranks :math:`R` (ties sharing their mean rank, so
+    :math:`\sum w R / W = 1/2` exactly), :math:`\mu = \sum w h / W` and
+    :math:`m = \sum w h R / W`, :math:`GC = 2\,\mathrm{cov}_w(h, R) = 2m - \mu` and
+
+    .. math::
+
+        \frac{\partial GC}{\partial w_k} = \frac1W\Big(2 h_k R_k + \frac{2 G_k}{W} - 4m
+        - h_k + \mu\Big), \qquad
+        G_k = \sum_{i:\,x_i > x_k} w_i h_i + \tfrac12 \sum_{i:\,x_i = x_k} w_i h_i,
+
+    :math:`\partial\mu/\partial w_k = (h_k - \mu)/W`. (A weight also moves every rank; the
+    :math:`G_k` term carries that, as for the Gini coefficient in Binder & Kovacevic 1995.)
+
+    ``order`` (an argsort of ``x``) saves the sort when several indices share a ranking;
+    ``influence=False`` skips the derivatives (they are then None).
+    """
+    n = h.size
+    total = w.sum()
+    if order is None:
+        order = np.argsort(x, kind="stable")
+    xs, ws, hs = x[order], w[order], h[order]
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(xs[1:], xs[:-1], out=new[1:])
+    gid = np.cumsum(new) - 1
+    gw = np.bincount(gid, weights=ws)
+    gwh = np.bincount(gid, weights=ws * hs)
+    ranks = (np.cumsum(gw)[gid] - 0.5 * gw[gid]) / total
+    cum_wh = np.cumsum(gwh)
+    above = cum_wh[-1] - cum_wh[gid] + 0.5 * gwh[gid]
+    mu = cum_wh[-1] / total
+    m = np.dot(ws * hs, ranks) / total
+    gc = 2.0 * m - mu
+    if not influence:
+        return float(gc), float(mu), None, None
+    z_sorted = (2.0 * hs * ranks + 2.0 * above / total - 4.0 * m - hs + mu) / total
+    z_gc = np.empty(n)
+    z_gc[order] = z_sorted
+    return float(gc), float(mu), z_gc, (h - mu) / total
+
+
+def _index_influence(kind: str, gc: float, mu: float, z_gc, z_mu, ab):
+    """A concentration index of ``kind`` and its influence values, from GC and the mean."""
+    value = _corrected(gc, mu, kind, ab)
+    if not np.isfinite(value):
+        return value, None
+    if kind == "generalized":
+        return value, z_gc
+    if kind == "standard":
+        return value, z_gc / mu - gc * z_mu / mu**2
+    a, b = ab
+    if kind == "erreygers":
+        return value, 4.0 * z_gc / (b - a)
+    denom = (b - mu) * (mu - a)
+    return value, (b - a) * (z_gc / denom - gc * (a + b - 2.0 * mu) * z_mu / denom**2)
+
+
+def _indices_setup(func, df, variable, rank, weight, bounds, kinds):
+    checks.nonempty(df, func)
+    h = checks.column(df, variable, func, "variable")
+    x = h if rank is None else checks.column(df, rank, func, "rank")
+    w = checks.weights(df, weight, func)
+    if kinds is None:
+        ab = None
+        if bounds is not None or np.isin(h[w > 0], (0.0, 1.0)).all():
+            ab = checks.bounds(func, bounds, h, w, "wagstaff")
+        kinds = CONCENTRATION_KINDS if ab is not None else ("standard", "generalized")
+    else:
+        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+        for k in kinds:
+            checks.choice(func, "kinds", k, CONCENTRATION_KINDS)
+        needs = [k for k in kinds if k in ("wagstaff", "erreygers")]
+        ab = checks.bounds(func, bounds, h, w, needs[0]) if needs else None
+    return h, x, w, list(kinds), ab
+
+
+def concentration_indices(
+    df: pd.DataFrame,
+    *,
+    variable: str,
+    rank: str | None = None,
+    weight: str | None = None,
+    bounds: tuple[float, float] | None = None,
+    kinds: str | Sequence[str] | None = None,
+) -> dict[str, float]:
+    r"""Concentration indices of a household variable, ranked by another (a measure).
+
+    Computes, with weighted fractional ranks by ``rank`` (the variable itself when omitted: the
+    Gini coefficient), the indices of :func:`concentration_index`: ``standard`` (C),
+    ``generalized`` (:math:`\mu C`), ``wagstaff`` and ``erreygers`` (the last two when the
+    variable is binary or ``bounds=(a, b)`` is given). ``kinds`` restricts the list (asking
+    for the bounded ones without bounds on a non-binary variable raises). Rows of weight 0
+    count nowhere. The key ``mean`` is the weighted mean of the variable.
+
+    Standard errors: :func:`healthcover.standard_errors` (linearisation included).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"ill": [1, 1, 0, 0], "income": [1.0, 2, 3, 4]})
+    >>> concentration_indices(df, variable="ill", rank="income")["erreygers"]
+    -1.0
+
+    References
+    ----------
+    O'Donnell, O., O'Neill, S., Van Ourti, T. & Walsh, B. (2016). conindex: Estimation of
+    concentration indices. *The Stata Journal* 16(1), 112-138. O'Donnell et al. (2008), ch. 8.
+    """
+    h, x, w, kinds, ab = _indices_setup("concentration_indices", df, variable, rank, weight,
+                                        bounds, kinds)
+    gc, mu, _, _ = _gc_influence(h, x, w, influence=False)
+    return {"mean": mu, **{k: _corrected(gc, mu, k, ab) for k in kinds}}
+
+
+def _concentration_indices_influence(df, *, variable, rank=None, weight=None, bounds=None,
+                                     kinds=None):
+    h, x, w, kinds, ab = _indices_setup("concentration_indices", df, variable, rank, weight,
+                                        bounds, kinds)
+    gc, mu, z_gc, z_mu = _gc_influence(h, x, w)
+    return {"mean": z_mu, **{k: _index_influence(k, gc, mu, z_gc, z_mu, ab)[1] for k in kinds}}
+
+
+def decompose_concentration(
+    df: pd.DataFrame,
+    *,
+    outcome: str,
+    determinants: Sequence[str],
+    rank: str,
+    weight: str | None = None,
+    kind: str = "standard",
+    bounds: tuple[float, float] | None = None,
+) -> pd.DataFrame:
+    r"""Decompose the concentration index of an outcome into its determinants' contributions.
+
+    A weighted least-squares regression :math:`y_i = \alpha + \sum_k \beta_k x_{ki} +
+    \varepsilon_i` gives, because the concentration index is linear in its variable,
+
+    .. math::
+
+        C_y = \sum_k \frac{\beta_k \bar x_k}{\mu_y} C_k + \frac{GC_\varepsilon}{\mu_y}
+
+    (Wagstaff, van Doorslaer & Watanabe 2003): the elasticity :math:`\eta_k = \beta_k \bar
+    x_k/\mu_y` times the determinant's concentration index :math:`C_k` is its contribution;
+    what the determinants leave is the residual :math:`GC_\varepsilon/\mu_y`. With
+    ``kind="generalized"`` contributions are :math:`\beta_k GC_k` (summing to :math:`GC_y`);
+    with ``kind="erreygers"`` :math:`4\beta_k GC_k/(b - a)` (summing to Erreygers' index;
+    ``bounds`` as in :func:`concentration_index`). Wagstaff's normalisation is not linear in
+    the variable and has no such decomposition.
+
+    Returns
+    -------
+    DataFrame indexed by determinant, then ``residual`` and ``total``, with columns
+    ``coefficient`` (:math:`\beta_k`), ``mean`` (:math:`\bar x_k`), ``elasticity``,
+    ``concentration`` (:math:`C_k`, NaN when :math:`\bar x_k = 0`), ``contribution`` and
+    ``percent`` (of the total index). In the ``residual`` and ``total`` rows only
+    ``contribution`` and ``percent`` apply (the others are NaN). ``attrs["index"]`` is the
+    outcome's index. Standard errors: :func:`healthcover.standard_errors` with
+    ``se="jackknife"`` or ``"bootstrap"``.
+
+    References
+    ----------
+    Wagstaff, A., van Doorslaer, E. & Watanabe, N. (2003). On decomposing the causes of health
+    sector inequalities with an application to malnutrition inequalities in Vietnam. *Journal
+    of Econometrics* 112, 207-223. O'Donnell et al. (2008), ch. 13. Erreygers (2009).
+    """
+    func = "decompose_concentration"
+    checks.nonempty(df, func)
+    if kind == "wagstaff":
+        raise HealthcoverError(
+            f"{func}: kind 'wagstaff' has no linear decomposition (its normalisation depends on "
+            "the mean); use 'erreygers' for a bounded outcome"
+        )
+    checks.choice(func, "kind", kind, ("standard", "generalized", "erreygers"))
+    names = checks.column_names(df, determinants, func, "determinants")
+    if outcome in names:
+        raise HealthcoverError(f"{func}: the outcome '{outcome}' is also among the determinants")
+    y = checks.column(df, outcome, func, "outcome")
+    xs = np.column_stack([checks.column(df, c, func, "determinant") for c in names])
+    r = checks.column(df, rank, func, "rank")
+    w = checks.weights(df, weight, func)
+    keep = w > 0
+    y, xs, r, w = y[keep], xs[keep], r[keep], w[keep]
+    if y.size <= len(names) + 1:
+        raise HealthcoverError(
+            f"{func}: {y.size} households of positive weight cannot identify {len(names)} "
+            "coefficients and an intercept; more households are needed"
+        )
+    constant = [c for c, col in zip(names, xs.T) if np.ptp(col) == 0]
+    if constant:
+        raise HealthcoverError(
+            f"{func}: determinant(s) {allowed(constant)} take one value for every household; "
+            "a constant is absorbed by the intercept, so drop it"
+        )
+    root = np.sqrt(w)
+    design = np.column_stack([np.ones(y.size), xs]) * root[:, None]
+    coef, _, rank_, _ = np.linalg.lstsq(design, y * root, rcond=None)
+    if rank_ < len(names) + 1:
+        raise HealthcoverError(
+            f"{func}: determinants {allowed(names)} are collinear (one is a linear combination of "
+            "others and the intercept, e.g. every category of a dummy set); drop one"
+        )
+    beta = coef[1:]
+    ab = checks.bounds(func, bounds, y, w, kind) if kind == "erreygers" else None
+    ranks = weighted_fractional_rank(r, w)
+    total = w.sum()
+    mr = np.dot(w, ranks) / total
+
+    def gc_of(v):
+        return 2.0 * np.dot(w, (v - np.dot(w, v) / total) * (ranks - mr)) / total
+
+    mu_y = np.dot(w, y) / total
+    gc_y = gc_of(y)
+    index = _corrected(gc_y, mu_y, kind, ab)
+    if kind == "standard" and mu_y == 0:
+        raise HealthcoverError(f"{func}: the outcome '{outcome}' has mean 0, so its standard "
+                               "concentration index is undefined; use kind='generalized'")
+    factor = {"standard": 1.0 / mu_y if mu_y != 0 else np.nan, "generalized": 1.0}.get(
+        kind, 4.0 / (ab[1] - ab[0]) if ab else np.nan)
+    means = w @ xs / total
+    gcs = np.array([gc_of(col) for col in xs.T])
+    contrib = factor * beta * gcs
+    with np.errstate(divide="ignore", invalid="ignore"):
+        conc = np.where(means != 0, gcs / np.where(means != 0, means, 1.0), np.nan)
+        elasticity = beta * means / mu_y if mu_y != 0 else np.full(len(names), np.nan)
+    residual = index - contrib.sum()
+    nan = np.full(2, np.nan)
+    contributions = np.concatenate([contrib, [residual, index]])
+    out = pd.DataFrame(
+        {
+            "coefficient": np.concatenate([beta, nan]),
+            "mean": np.concatenate([means, nan]),
+            "elasticity": np.concatenate([elasticity, nan]),
+            "concentration": np.concatenate([conc, nan]),
+            "contribution": contributions,
+            "percent": 100.0 * contributions / index if index != 0 else np.full(len(names) + 2, np.nan),
+        },
+        index=pd.Index([*names, "residual", "total"], name="determinant"),
+    )
+    out.attrs.update({"outcome": outcome, "kind": kind, "index": index,
+                      "intercept": float(coef[0])})
+    return out
+
+
+KAKWANI_KEYS = (
+    "kakwani", "concentration", "gini", "reynolds_smolensky", "redistributive_effect",
+    "reranking", "gini_post", "payment_share",
+)
+
+
+def _kakwani_setup(df, payment, income, weight):
+    func = "kakwani"
+    checks.nonempty(df, func)
+    pay = checks.money_column(df, payment, func, "payment")
+    inc = checks.positive_column(df, income, func, "income")
+    w = checks.weights(df, weight, func)
+    total = w.sum()
+    mu_p, mu_x = np.dot(w, pay) / total, np.dot(w, inc) / total
+    if mu_p == 0:
+        raise HealthcoverError(
+            f"{func}: payment '{payment}' is 0 for every household of positive weight; the "
+            "progressivity of a payment nobody makes is undefined"
+        )
+    if mu_p >= mu_x:
+        raise HealthcoverError(
+            f"{func}: payments ('{payment}', mean {mu_p:g}) are at least income ('{income}', mean "
+            f"{mu_x:g}) on average, so post-payment income has no positive mean; check the columns "
+            "and their periods"
+        )
+    return pay, inc, w
+
+
+def kakwani(
+    df: pd.DataFrame,
+    *,
+    payment: str,
+    income: str,
+    weight: str | None = None,
+) -> dict[str, float]:
+    r"""Progressivity of a payment (contributions, OOP) and its redistributive effect.
+
+    With households ranked by pre-payment income :math:`x` (weighted fractional ranks),
+    payment :math:`p` and post-payment income :math:`x - p`:
+
+    .. math::
+
+        K = C_p - G_x, \qquad
+        \Pi^{RS} = G_x - C_{x-p} = \frac{g}{1 - g} K, \qquad g = \mu_p/\mu_x
+
+        RE = G_x - G_{x-p} = \Pi^{RS} - R, \qquad R = G_{x-p} - C_{x-p}
+
+    :math:`C_p` is the concentration index of the payment, :math:`G_x` the Gini coefficient
+    of income, :math:`C_{x-p}` the concentration index of post-payment income ranked by
+    pre-payment income, :math:`G_{x-p}` its Gini. K > 0: the payment is progressive (the
+    better-off pay a larger share of their income); K < 0: regressive. :math:`\Pi^{RS}` is the
+    Reynolds-Smolensky index (vertical redistribution), RE the redistributive effect and R the
+    reranking it causes.
+
+    Parameters
+    ----------
+    df : one row per paying unit (household or person).
+    payment : column of the payment (>= 0), e.g. individual contributions or OOP.
+    income : column of pre-payment income or consumption (> 0), same period.
+    weight : column of weights; for a person-level figure from household rows use household
+        weight times size.
+
+    Returns
+    -------
+    dict with keys ``kakwani``, ``concentration`` (:math:`C_p`), ``gini`` (:math:`G_x`),
+    ``reynolds_smolensky``, ``redistributive_effect``, ``reranking``, ``gini_post``
+    (:math:`G_{x-p}`) and ``payment_share`` (g).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"pay": [10.0, 20, 30, 40], "income": [100.0, 200, 300, 400]})
+    >>> round(kakwani(df, payment="pay", income="income")["kakwani"], 12)   # proportional
+    0.0
+
+    References
+    ----------
+    Kakwani, N. C. (1977). Measurement of tax progressivity: an international comparison.
+    *Economic Journal* 87, 71-80. Reynolds, M. & Smolensky, E. (1977). *Public Expenditures,
+    Taxes, and the Distribution of Income*. O'Donnell et al. (2008), ch. 16 (progressivity of
+    health care financing) and ch. 17 (redistributive effect). Wagstaff, A. et al. (1999).
+    Equity in the finance of health care: some further international comparisons. *Journal of
+    Health Economics* 18, 263-290.
+    """
+    out = _kakwani_parts(*_kakwani_setup(df, payment, income, weight), influence=False)
+    return {k: out[k][0] for k in KAKWANI_KEYS}
+
+
+def _kakwani_parts(pay, inc, w, *, influence: bool):
+    post = inc - pay
+    by_income = np.argsort(inc, kind="stable")  # three of the four indices share this ranking
+    parts = {}
+    for key, h, x, order in (("c_p", pay, inc, by_income), ("g_x", inc, inc, by_income),
+                             ("c_post", post, inc, by_income), ("g_post", post, post, None)):
+        gc, mu, z_gc, z_mu = _gc_influence(h, x, w, order=order, influence=influence)
+        value = _corrected(gc, mu, "standard", None)
+        parts[key] = ((value, None) if not influence
+                      else _index_influence("standard", gc, mu, z_gc, z_mu, None))
+        parts["mu_" + key] = (mu, z_mu)
+    (cp, zcp), (gx, zgx) = parts["c_p"], parts["g_x"]
+    (cpost, zcpost), (gpost, zgpost) = parts["c_post"], parts["g_post"]
+    (mp, zmp), (mx, zmx) = parts["mu_c_p"], parts["mu_g_x"]
+
+    def lin(*terms):
+        """The influence values of a linear combination sum(c * z) (None without them)."""
+        return sum(c * z for c, z in terms) if influence else None
+
+    out = {
+        "kakwani": (cp - gx, lin((1, zcp), (-1, zgx))),
+        "concentration": (cp, zcp),
+        "gini": (gx, zgx),
+        "reynolds_smolensky": (gx - cpost, lin((1, zgx), (-1, zcpost))),
+        "redistributive_effect": (gx - gpost, lin((1, zgx), (-1, zgpost))),
+        "reranking": (gpost - cpost, lin((1, zgpost), (-1, zcpost))),
+        "gini_post": (gpost, zgpost),
+        "payment_share": (mp / mx, lin((1 / mx, zmp), (-mp / mx**2, zmx))),
+    }
+    return {k: (float(v), z) for k, (v, z) in out.items()}
+
+
+def _kakwani_influence(df, *, payment, income, weight=None):
+    out = _kakwani_parts(*_kakwani_setup(df, payment, income, weight), influence=True)
+    return {k: out[k][1] for k in KAKWANI_KEYS}
+
+
+# Influence values (derivatives of each key with respect to every household's weight) of the
+# measures that are means, ratios of means or concentration indices: what
+# healthcover.standard_errors(se="linearization") needs. Each mirrors its measure's
+# definition exactly; tests check them against finite differences and samplics.
+
+
+def _catastrophic_influence(df, *, oop, consumption, threshold, method, food=None, size=None,
+                            weight=None, poverty_line=None, rank=None):
+    oop_v, d, w, rank_v, threshold = _prepare(
+        "catastrophic", df, oop=oop, consumption=consumption, method=method, food=food,
+        size=size, weight=weight, poverty_line=poverty_line, rank=rank, threshold=threshold,
+    )
+    r = _shares(oop_v, d)
+    with np.errstate(invalid="ignore"):
+        e = (r > threshold).astype(np.float64)
+    over = np.where(e > 0, r - threshold, 0.0)
+    total = w.sum()
+    head, shoot = np.dot(w, e) / total, np.dot(w, over) / total
+    gc_e, _, zgc_e, z_e = _gc_influence(e, rank_v, w)
+    gc_o, _, zgc_o, z_o = _gc_influence(over, rank_v, w)
+    return {
+        "headcount": z_e,
+        "overshoot": z_o,
+        "mean_positive_overshoot": (over - shoot / head * e) / (head * total) if head > 0 else None,
+        "concentration_headcount": _index_influence("standard", gc_e, head, zgc_e, z_e, None)[1],
+        "concentration_overshoot": _index_influence("standard", gc_o, shoot, zgc_o, z_o, None)[1],
+        # H (1 - C) = H - GC: defined (and 0) even when nobody is catastrophic.
+        "weighted_headcount": z_e - zgc_e,
+        "weighted_overshoot": z_o - zgc_o,
+    }
+
+
+def _impoverishment_influence(df, *, oop, consumption, poverty_line, size=None, weight=None):
+    func = "impoverishment"
+    oop_v, cons_v, size_v, v = _person_arrays(func, df, oop, consumption, size, weight)
+    z = checks.scalar(poverty_line, "poverty_line", func, positive=True)
+    total = v.sum()
+    out = {}
+    for tag, x in (("pre", cons_v / size_v), ("post", (cons_v - oop_v) / size_v)):
+        for key, y in ((f"headcount_{tag}", (x < z).astype(np.float64)),
+                       (f"gap_{tag}", np.maximum(z - x, 0.0))):
+            # Person-level ratio sum(w n y) / sum(w n): derivative n (y - mean) / sum(w n).
+            out[key] = size_v * (y - np.dot(v, y) / total) / total
+        out[f"normalized_gap_{tag}"] = out[f"gap_{tag}"] / z
+    return out
+
+
+def _unified_influence(df, *, oop, consumption, poverty_line, threshold=0.4, size=None,
+                       weight=None):
+    func = "unified"
+    oop_v, cons_v, size_v, v = _person_arrays(func, df, oop, consumption, size, weight)
+    z = checks.scalar(poverty_line, "poverty_line", func, positive=True)
+    tau = checks.scalar(threshold, "threshold", func, positive=False)
+    c = cons_v / size_v
+    c_post = (cons_v - oop_v) / size_v
+    d = cons_v - z * size_v
+    pays = oop_v > 0
+    above_after = pays & (c_post >= z)
+    groups = {
+        "zero": ~pays,
+        "immiserizing": pays & (c < z),
+        "impoverishing": pays & (c >= z) & (c_post < z),
+        "catastrophic": above_after & (oop_v > tau * d),
+        "non_catastrophic": above_after & (oop_v <= tau * d),
+    }
+    total = v.sum()
+    out = {}
+    for k, g in groups.items():
+        y = g.astype(np.float64)
+        out[k] = size_v * (y - np.dot(v, y) / total) / total
+    return out
+
+
+catastrophic.influence = _catastrophic_influence
+impoverishment.influence = _impoverishment_influence
+unified.influence = _unified_influence
+concentration_indices.influence = _concentration_indices_influence
+kakwani.influence = _kakwani_influence
 
 
 # --------------------------------------------------------------------------- chart data
