@@ -49,10 +49,13 @@ _LAZY = {
     "compose": "healthcover.secondary",
     "Composed": "healthcover.secondary",
     "check_design": "healthcover.constraints",
+    "reader_table": "healthcover.tables",
+    "parameter_sources": "healthcover.tables",
+    "display_quote": "healthcover.text",
 }
 _SUBMODULES = {
     "protection", "poverty", "data", "actuarial", "widgets", "report", "claims", "contributions",
-    "employee", "constraints", "secondary", "schemes",
+    "employee", "constraints", "secondary", "schemes", "tables", "text",
 }
 
 __all__ = ["HealthcoverError", "NotStatedError", "Scheme", "list_schemes", "load_scheme", "__version__", *_LAZY]

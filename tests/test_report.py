@@ -1,4 +1,4 @@
-"""The report build (healthcover/report.py).
+"""The report build (healthcover/report/).
 
 A reduced build (two notebooks, small ``-p`` sizes, about 15 s each) runs twice; the numbers a
 reader sees must be equal, the front page must record the overrides, no page may fetch from
@@ -45,15 +45,32 @@ def test_find_notebooks_leaves_out_dashboards():
     assert not [p for p in found if "dashboards" in p.parts]
 
 
-def test_notebook_parameters_reads_defaults_notes_and_tuples():
+def test_notebook_parameters_come_from_papermill():
     params = report.notebook_parameters(NOTEBOOKS / "catastrophic-spending.ipynb")
-    assert params["n_households"].default == 4_000
+    assert params["n_households"].default == 100_000  # research size by default
     assert params["n_households"].literal
     assert "synthetic households" in params["n_households"].note
     assert list(params)[:2] == ["n_households", "seed"]
     pairs = report.notebook_parameters(NOTEBOOKS / "compare-schemes.ipynb")
     assert pairs["dialysis_sessions"].default == 12
     assert pairs["dialysis_cost"].default == 500.0
+    import papermill
+
+    inspected = papermill.inspect_notebook(str(NOTEBOOKS / "fund-solvency.ipynb"))
+    assert list(report.notebook_parameters(NOTEBOOKS / "fund-solvency.ipynb")) == list(inspected)
+
+
+@pytest.mark.parametrize("line", ["a, b = 1, 2  # two at once", "x = 1  # note with = sign"])
+def test_parameter_papermill_cannot_read_is_named(tmp_path, line):
+    params = nbformat.v4.new_code_cell(f"ok = 3  # fine\n{line}")
+    params.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(cells=[params])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, tmp_path / "bad.ipynb")
+    with pytest.raises(ReportError, match=r"bad\.ipynb: line 2 of the parameters cell, .* is not "
+                                          r"a parameter papermill can read"):
+        report.notebook_parameters(tmp_path / "bad.ipynb")
 
 
 def test_every_report_notebook_has_parameters():
@@ -136,7 +153,7 @@ def test_static_outputs_draws_charts_and_drops_progress_bars():
 def test_cli_lists_notebooks(capsys):
     assert report.cli(["report", "--list"]) == 0
     out = capsys.readouterr().out
-    assert "catastrophic-spending" in out and "n_households = 4000" in out
+    assert "catastrophic-spending" in out and "n_households = 100000" in out
     assert "dashboards" not in out
     assert report.cli(["nope"]) == 2
 
@@ -354,8 +371,10 @@ def test_svg_ids_are_renamed_in_order_of_definition():
         return (f'<svg><clipPath id="clip{a}"></clipPath><clipPath id="clip{b}"></clipPath>'
                 f'<g clip-path="url(#clip{a})"></g><use href="#clip{b}"/></svg>')
 
-    first = report._unique_svg_ids(svg(1, 2), "nb-chart1")
-    assert first == report._unique_svg_ids(svg(7, 8), "nb-chart1")
+    from healthcover.report.outputs import _unique_svg_ids
+
+    first = _unique_svg_ids(svg(1, 2), "nb-chart1")
+    assert first == _unique_svg_ids(svg(7, 8), "nb-chart1")
     assert 'id="nb-chart1-id1"' in first and 'url(#nb-chart1-id1)' in first
     assert 'href="#nb-chart1-id2"' in first
 
