@@ -335,10 +335,11 @@ def _decimals(values: np.ndarray) -> int:
     nonzero = np.abs(x[x != 0])
     if len(nonzero) and nonzero.max() < 10 ** -_MAX_DECIMALS:
         return -1
-    target = np.round(x, _MAX_DECIMALS)
-    for d in range(_MAX_DECIMALS + 1):
-        if np.allclose(np.round(x, d), target, rtol=0, atol=10 ** -(_MAX_DECIMALS + 2)):
-            return d
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values round to themselves
+        target = np.round(x, _MAX_DECIMALS)
+        for d in range(_MAX_DECIMALS + 1):
+            if np.allclose(np.round(x, d), target, rtol=0, atol=10 ** -(_MAX_DECIMALS + 2)):
+                return d
     return _MAX_DECIMALS
 
 
@@ -353,6 +354,8 @@ class _Format:
         if self.decimals is not None and isinstance(value, numbers.Real) \
                 and not isinstance(value, numbers.Integral | bool | np.bool_):
             return cell_text(value, self.decimals)
+        if isinstance(value, str):  # messages and notes quote the sources too
+            return display_quote(value)
         return cell_text(value)
 
 

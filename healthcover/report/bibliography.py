@@ -87,8 +87,9 @@ class Bibliography:
         return f"{who} {year}", sort
 
     def cite(self, body: str, target: str, where: str) -> tuple[str, list[str]]:
-        """The HTML for one bracketed citation (``body`` without its brackets) and its keys;
-        ``target`` is the page of the bibliography (``""`` for this page)."""
+        """The markdown for one bracketed citation (``body`` without its brackets), author-year
+        links to the entries, and its keys; ``target`` is the bibliography's page (``""``: this
+        page)."""
         parts, keys = [], []
         for item in body.split(";"):
             m = _ITEM.match(item)
@@ -101,9 +102,12 @@ class Bibliography:
                     f"{where}: [{body}] cites {key!r}, which {self.path.name} does not have; "
                     f"its keys: {', '.join(sorted(self.entries))}")
             entry = self.entries[key]
-            text = f'<a class="hc-cite" href="{target}#ref-{key}">{html.escape(entry.label)}</a>'
+            # A markdown link: nbconvert's markdown renderer keeps it whole (inline <a> tags
+            # lose their text there).
+            label = re.sub(r"([\[\]*_`\\])", r"\\\1", entry.label)
+            text = f"[{label}]({target}#ref-{key})"
             if m.group("locator"):
-                text += ", " + html.escape(m.group("locator").replace("--", "\u2013"))
+                text += ", " + m.group("locator").replace("--", "\u2013")
             parts.append(text)
             keys.append(key)
         return "(" + "; ".join(parts) + ")", keys

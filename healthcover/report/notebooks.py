@@ -311,12 +311,19 @@ def _failure(nb: Notebook, executed_path: Path, exc: BaseException, root: Path) 
 
 def stable_ids(nb, *, timings: bool = True, paths: Mapping[str, str] | None = None):
     """Make an executed notebook the same from one build to the next: papermill's injected
-    cell gets a fixed id (papermill's is random), its paths are given as ``paths``
+    cell gets a fixed id (papermill's is random), widget views fixed model ids (their state,
+    which needs a live kernel, is dropped), its paths are given as ``paths``
     (``input_path``, ``output_path``: relative, not the temporary build directory), and
     without ``timings`` (``SOURCE_DATE_EPOCH`` builds) the start and end times go."""
+    # Live widgets (progress bars) get random model ids and need a kernel: keep their text.
+    nb.metadata.pop("widgets", None)
     for k, cell in enumerate(nb.cells):
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell["id"] = f"injected-parameters-{k}"
+        for j, out in enumerate(cell.get("outputs", [])):
+            view = out.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if isinstance(view, dict) and "model_id" in view:
+                view["model_id"] = f"widget-{k}-{j}"
         if not timings:
             cell.metadata.pop("execution", None)  # nbclient's iopub timestamps
             for key in ("start_time", "end_time", "duration"):

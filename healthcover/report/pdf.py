@@ -25,12 +25,13 @@ _MM = 96 / 25.4  # CSS pixels per millimetre
 #: Page content widths (A4 less 12 mm margins each side), in CSS pixels.
 PORTRAIT_WIDTH = int((210 - 24) * _MM)
 LANDSCAPE_WIDTH = int((297 - 24) * _MM)
+LANDSCAPE_HEIGHT = int((210 - 26) * _MM)
 
 # Runs in the page (print media, viewport one portrait page wide): fits each table, returns
 # what it did. Tables inside an element already landscape (the citations appendix) are only
 # scaled. Wrapping comes first (report.css lets cells wrap anywhere); scale and landscape are
 # for tables whose narrowest layout is still too wide.
-_FIT_TABLES = """([portrait, landscape, minScale]) => {
+_FIT_TABLES = """([portrait, landscape, minScale, pageHeight]) => {
   const done = {scaled: 0, landscape: 0, too_wide: []};
   const tables = document.querySelectorAll(
       '.jp-OutputArea-output table, .hc-citations table, .hc-front table');
@@ -55,6 +56,28 @@ _FIT_TABLES = """([portrait, landscape, minScale]) => {
     if (scale < 1) wrap.style.zoom = scale.toFixed(3);
     if (scale < 0.45) done.too_wide.push((box.id || table.className || 'table') + ' at ' +
                                          Math.round(scale * 100) + '%');
+  }
+  // A landscape table takes the text that leads into it (the markdown cells just before),
+  // and a short stretch of portrait content between two landscape cells goes landscape too:
+  // otherwise each switch of orientation leaves a page with a few lines on it.
+  const items = Array.from(document.querySelectorAll('.jp-Cell, .hc-print-break'));
+  const visible = (c) => c.getBoundingClientRect().height > 0;
+  for (let i = 0; i < items.length; i++) {
+    if (!items[i].classList.contains('hc-landscape')) continue;
+    for (let j = i - 1; j >= 0 && items[j].classList.contains('jp-MarkdownCell')
+         && !items[j].classList.contains('hc-landscape'); j--) items[j].classList.add('hc-landscape');
+  }
+  let run = [], height = 0, afterLandscape = false;
+  for (const c of items) {
+    if (c.classList.contains('hc-print-break')) { run = []; height = 0; afterLandscape = false; continue; }
+    if (c.classList.contains('hc-landscape')) {
+      if (afterLandscape && run.length && height < 0.6 * pageHeight) {
+        run.forEach((x) => x.classList.add('hc-landscape'));
+      }
+      run = []; height = 0; afterLandscape = true;
+    } else if (visible(c)) {
+      run.push(c); height += c.getBoundingClientRect().height;
+    }
   }
   return done;
 }"""
@@ -103,7 +126,8 @@ def print_pdf(html_path: Path, pdf_path: Path, chromium: str, when: _dt.datetime
             blocked = local_files_only(page)
             page.goto(html_path.resolve().as_uri(), wait_until="load", timeout=300_000)
             page.emulate_media(media="print")
-            fitted = page.evaluate(_FIT_TABLES, [PORTRAIT_WIDTH, LANDSCAPE_WIDTH, MIN_SCALE])
+            fitted = page.evaluate(_FIT_TABLES, [PORTRAIT_WIDTH, LANDSCAPE_WIDTH, MIN_SCALE,
+                                                 LANDSCAPE_HEIGHT])
             page.pdf(path=str(pdf_path), prefer_css_page_size=True, print_background=True,
                      outline=True, tagged=True, display_header_footer=True,
                      header_template="<span></span>",

@@ -144,6 +144,24 @@ def _link_downloads(out: Any, link: dict[str, Any], label: str) -> None:
     data["text/html"] = ("".join(text) if isinstance(text, list) else str(text)) + html_links
 
 
+_HREF = re.compile(r'href="(?P<page>[^"#:/]+\.html)(?P<frag>#[^"]*)?"')
+
+
+def _print_links(text: str, notebooks: list[Notebook]) -> str:
+    """Links between the site's pages become links inside the one print document, so the PDF
+    points at its own pages (not at files of the build directory, which would also make two
+    builds differ)."""
+    anchors = {nb.page: f"#print-{nb.slug}" for nb in notebooks}
+    anchors |= {"references.html": "#references", "citations.html": "#citations",
+                "index.html": "#front", "print.html": "#front"}
+
+    def fix(m: re.Match) -> str:
+        target = m.group("frag") or anchors.get(m.group("page"))
+        return f'href="{target}"' if target else m.group(0)
+
+    return _HREF.sub(fix, text)
+
+
 def _cite(node, bibliography: Bibliography | None, target: str, where: str) -> list[str]:
     """Turn ``[@key]`` citations in the markdown cells of ``node`` into links (in place);
     returns the keys cited, in order."""
@@ -273,7 +291,7 @@ def write_site(out: Path, notebooks: list[Notebook], executed: dict[str, Any],
                    "hc": {"css": _markup(css), "header": _markup(""), "footer": _markup(footer),
                           "toggle": False}},
     )
-    finish("print.html", body)
+    finish("print.html", _print_links(body, notebooks))
 
     pdf_status = ""
     if pdf:
