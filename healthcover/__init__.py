@@ -61,11 +61,14 @@ _LAZY = {
     "kakwani": "healthcover.protection",
     "survey_presets": "healthcover.data",
     "export": "healthcover.tables",
+    "reader_table": "healthcover.tables",
+    "parameter_sources": "healthcover.tables",
+    "display_quote": "healthcover.text",
 }
 _SUBMODULES = {
     "protection", "poverty", "data", "actuarial", "widgets", "report", "claims", "contributions",
     "employee", "constraints", "secondary", "schemes", "scheme", "checks", "money", "scenarios",
-    "sources", "survey", "tables",
+    "sources", "survey", "tables", "text",
 }
 
 __all__ = ["HealthcoverError", "HealthcoverWarning", "NotStatedError", "Scheme", "list_schemes", "load_scheme", "__version__", *_LAZY]

@@ -15,7 +15,7 @@
 # # Liaoning 1999: the urban employee basic medical insurance reform (seed document 000)
 #
 # Document 000 is a Spanish machine translation of the Liaoning provincial government's opinions
-# on reforming urban employees' medical insurance (Liao Zheng Fa [1999] No. 14, 1 April 1999),
+# on reforming urban employees' medical insurance (Liao Zheng Fa [1999] No. 14, 1 April 1999; [@seed000]),
 # which applied the State Council's 1998 decision. It is a guideline for the cities, which are the
 # pooling units: rates, account shares, the deductible and the ceiling are "around" targets that
 # each city fixes, and the patients' share between deductible and ceiling is not given at all. The
@@ -51,7 +51,7 @@ s
 s.codes_table()
 
 # %%
-s.parameter_table()[["parameter", "cell", "value", "kind", "permitted", "unit", "article", "lines", "quote", "note"]]
+hc.parameter_sources(s)
 
 # %% [markdown]
 # ## Contributions (II(2), II(3), II(6))
@@ -67,7 +67,7 @@ persons = pd.DataFrame({
     "wage": [wage, 0, 0],
     "average_wage": average_wage,
 })
-s.contributions(persons).set_index(persons["category"])
+hc.reader_table(s.contributions(persons).set_index(persons["category"]), s)
 
 # %% [markdown]
 # ## The pooled fund: a deductible of about 10% and a ceiling of about 4 times the average wage

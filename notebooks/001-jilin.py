@@ -14,7 +14,7 @@
 # %% [markdown]
 # # Jilin 2008: the urban resident basic medical insurance pilot (seed document 001)
 #
-# Document 001 is the Jilin provincial government's notice of 19 April 2008 (吉政辦發[2008]12號)
+# Document 001 [@seed001] is the Jilin provincial government's notice of 19 April 2008 (吉政辦發[2008]12號)
 # forwarding ten provincial bodies' implementation opinions on the urban resident scheme,
 # effective 1 April 2008. It sets flat contributions by area (prefecture-level cities, counties,
 # Changchun), splits the government subsidy between central, provincial and city/county budgets
@@ -53,7 +53,7 @@ s.codes_table()
 # the source site's pinyin annotations (「繳費(fèi)」 = 繳費).
 
 # %%
-s.parameter_table()[["parameter", "cell", "value", "kind", "permitted", "unit", "article", "lines", "quote", "note"]]
+hc.parameter_sources(s)
 
 # %% [markdown]
 # ## Contributions and subsidies by area and category

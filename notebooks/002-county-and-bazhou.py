@@ -14,7 +14,7 @@
 # %% [markdown]
 # # Seed document 002: a county laid-off plan, Bazhou's employee plan, and a county's 2022 targets
 #
-# Document 002 is a web page collecting five unrelated texts:
+# Document 002 [@seed002] is a web page collecting five unrelated texts:
 #
 # * **§1** a county plan (a fill-in template, in an autonomous region) to insure urban laid-off
 #   workers on the urban-resident financing standards: four categories, subsidies by level, payment
@@ -58,7 +58,7 @@ bazhou = hc.load_scheme("bazhou-employee")
 county.codes_table()
 
 # %%
-county.parameter_table()[["parameter", "cell", "value", "kind", "permitted", "unit", "article", "lines", "quote", "note"]]
+hc.parameter_sources(county)
 
 # %% [markdown]
 # ### Per person: individual part and subsidies by level (三(二)1-4)
@@ -122,7 +122,7 @@ pd.DataFrame({"gap": county.meta.gaps})
 bazhou.codes_table()
 
 # %%
-bazhou.parameter_table()[["parameter", "cell", "value", "kind", "permitted", "unit", "article", "lines", "quote", "note"]]
+hc.parameter_sources(bazhou)
 
 # %% [markdown]
 # ### Contribution bases (DIGEST E16)

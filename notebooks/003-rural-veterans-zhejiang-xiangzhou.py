@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Rural medical security, veterans, Zhejiang's pilot and Xiangzhou (seed document 003)
 #
-# Document 003 is a web collection of five texts on medical security (医疗保障制度范文第1-5篇):
+# Document 003 [@seed003] is a web collection of five texts on medical security (医疗保障制度范文第1-5篇):
 #
 # * **§1** an essay (c. 2003) on rural medical security "yesterday, today and tomorrow": the
 #   collapse of the old cooperative medical system, statistics on costs and health, and an estimate
@@ -147,7 +147,7 @@ vet = hc.load_scheme("veterans-medical-subsidy")
 vet.codes_table()
 
 # %%
-vet.parameter_table()[COLUMNS]
+hc.parameter_sources(vet)
 
 # %%
 groups = [c for c in vet.categories if vet.meta.categories[c].attributes["article"] == "art8"]
@@ -258,7 +258,7 @@ except hc.HealthcoverError as err:
 
 # %%
 zj = hc.load_scheme("zhejiang-resident-pilot")
-zj.parameter_table()[COLUMNS]
+hc.parameter_sources(zj)
 
 # %% [markdown]
 # **Checking designs against it.** `check_design` reads the standards from the file. Two designs
@@ -293,7 +293,7 @@ pd.DataFrame({"gap": zj.meta.gaps})
 
 # %%
 xz = hc.load_scheme("xiangzhou-resident")
-xz.parameter_table()[COLUMNS]
+hc.parameter_sources(xz)
 
 # %% [markdown]
 # **Financing.** 400 yuan a year for general members and 175 for special groups, from fixed

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Dazu's resident cooperative insurance and the general diagnosis fee (seed document 004)
 #
-# Document 004 is a web collection of five unrelated texts (篇1-篇5):
+# Document 004 [@seed004] is a web collection of five unrelated texts (篇1-篇5):
 #
 # * **§1** an essay on accounting for medical insurance funds in designated hospitals: it proposes
 #   accrual instead of cash accounting and booking the reimbursement a hospital absorbs beyond its
@@ -64,7 +64,7 @@ s
 s.codes_table()
 
 # %%
-s.parameter_table()[["parameter", "cell", "value", "kind", "permitted", "unit", "article", "lines", "quote", "note"]]
+hc.parameter_sources(s)
 
 # %% [markdown]
 # ## §4 Dazu: the document's examples, recomputed
@@ -283,7 +283,7 @@ except hc.HealthcoverError as err:
 
 # %%
 fee = hc.load_scheme("general-diagnosis-fee")
-fee.parameter_table()[["parameter", "cell", "value", "kind", "unit", "article", "lines", "quote", "note"]]
+hc.parameter_sources(fee)
 
 # %% [markdown]
 # **E18**: an insured patient's visit (or a 5-day infusion course) costs 10: patient 3, fund 7; an

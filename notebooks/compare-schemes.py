@@ -28,7 +28,8 @@
 year = 2024  # benefit year of the episodes
 admission_costs = [2_000, 10_000, 50_000, 200_000]  # eligible inpatient costs (CNY)
 visit_cost = 10.0  # a primary-care visit (the general diagnosis fee, seed 004 §2)
-dialysis_sessions, dialysis_cost = 12, 500.0  # special-disease outpatient care over the year
+dialysis_sessions = 12  # special-disease outpatient sessions over the year
+dialysis_cost = 500.0  # cost of one session (CNY)
 
 # %%
 import altair as alt

@@ -20,10 +20,10 @@
 # surplus" (以收定支、收支平衡、略有结余) and to hold risk reserves. The average cost alone does
 # not say how often the fund runs short. This notebook computes, with `healthcover.actuarial`:
 #
-# 1. a **county fund under Dazu tier 2** (seed 004 §4): the fund's payment per admission, the
+# 1. a **county fund under Dazu tier 2** (seed 004 §4 [@seed004]): the fund's payment per admission, the
 #    exact distribution of the year's payments, the probability of a deficit against income, and
 #    the contribution that brings that probability under 5%;
-# 2. a **city fund under Jilin 2008** (seed 001), by facility level, with the same questions and
+# 2. a **city fund under Jilin 2008** (seed 001 [@seed001]), by facility level, with the same questions and
 #    the reimbursement rate that balances income within the document's permitted range;
 # 3. **ten-year projections** of both funds under their documents' reserve rules (Dazu: 5% + 5%
 #    reserves, the 15% stop, surplus halves and 40/60 overspend sharing; Jilin: 2-5% a year until
@@ -31,7 +31,8 @@
 #
 # The distributions are exact: the characteristic function of the payment per claim is integrated
 # through the scheme's benefit formula and inverted as a Fourier series (errors about 1e-12, no
-# sampling). Claim counts and costs are **assumptions** set in the next cell, not figures from
+# sampling) [@klugman2019, ch. 9; @fang2008; @embrechts2009], cross-checked by Panjer's
+# recursion [@panjer1981] on a lattice of mean-preserving discretised payments [@gerber1982]. Claim counts and costs are **assumptions** set in the next cell, not figures from
 # the documents; the benefit rules and the fund rules come from the scheme files.
 
 # %% tags=["parameters"]

@@ -14,7 +14,7 @@
 # %% [markdown]
 # # How many rural people did illness impoverish? (seed document 003 §1)
 #
-# The essay on rural medical security estimates the people "facing ruin through illness" as
+# The essay on rural medical security [@seed003] estimates the people "facing ruin through illness" as
 # 24,149万 households x 3.86% poor x 35% impoverished by illness x 4 persons. This notebook
 # reproduces the figure with `healthcover.poverty`, shows where each input comes from, and
 # asks how much it moves over the ranges the text itself gives.

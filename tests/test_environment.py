@@ -16,6 +16,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 # Conda-only entries that are not Python distributions pip knows.
 CONDA_ONLY = {"python", "pip"}
+# conda-forge names that differ from the pip (PyPI) name of the same distribution. On
+# conda-forge, `playwright` is Microsoft's Node CLI; the Python bindings are
+# `playwright-python`. Add a row here when a package's two names differ.
+CONDA_TO_PIP = {
+    "playwright-python": "playwright",
+}
 
 
 def normalise(name: str) -> str:
@@ -43,6 +49,11 @@ def requirements_with(extras: list[str] | None = None) -> dict[str, str | None]:
     return dict(split_requirement(s) for s in specs)
 
 
+def pip_name(conda_name: str) -> str:
+    """The pip name of a conda-forge package (``CONDA_TO_PIP``; most names are the same)."""
+    return CONDA_TO_PIP.get(normalise(conda_name), normalise(conda_name))
+
+
 def pyproject_requirements() -> tuple[dict[str, str | None], dict[str, str | None]]:
     """(runtime + test, every extra) as name -> floor."""
     return requirements_with(["test"]), requirements_with()
@@ -60,7 +71,7 @@ def conda_requirements() -> tuple[dict[str, str | None], list[str]]:
         # conda specs may be "name>=1", "name >=1" or "name=1.2"
         name, floor = split_requirement(dep.replace(" ", ""))
         if name not in CONDA_ONLY:
-            conda[name] = floor
+            conda[pip_name(name)] = floor
     return conda, pip
 
 
@@ -109,6 +120,21 @@ def test_environment_installs_the_package_with_its_extras():
     assert editable, "environment.yml's pip section must install the package: -e .[test,data,report]"
     extras = set(re.search(r"\[([^\]]*)\]", editable[0]).group(1).split(","))
     assert {"test", "data", "report"} <= extras
+
+
+def test_playwright_is_the_python_package_on_conda_forge():
+    """conda-forge's `playwright` is the Node CLI: environment.yml must name the bindings."""
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    names = [split_requirement(str(d).replace(" ", ""))[0] for d in env["dependencies"]
+             if not isinstance(d, dict)]
+    assert "playwright-python" in names
+    assert "playwright" not in names
+
+
+def test_conda_to_pip_table_maps_only_differing_names():
+    assert all(normalise(c) != normalise(p) for c, p in CONDA_TO_PIP.items())
+    assert pip_name("playwright-python") == "playwright"
+    assert pip_name("PyYAML") == "pyyaml"
 
 
 @pytest.mark.parametrize(

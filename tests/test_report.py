@@ -1,4 +1,4 @@
-"""The report build (healthcover/report.py).
+"""The report build (healthcover/report/).
 
 A reduced build (two notebooks, small ``-p`` sizes, about 15 s each) runs twice; the numbers a
 reader sees must be equal, the front page must record the overrides, no page may fetch from
@@ -45,15 +45,32 @@ def test_find_notebooks_leaves_out_dashboards():
     assert not [p for p in found if "dashboards" in p.parts]
 
 
-def test_notebook_parameters_reads_defaults_notes_and_tuples():
+def test_notebook_parameters_come_from_papermill():
     params = report.notebook_parameters(NOTEBOOKS / "catastrophic-spending.ipynb")
-    assert params["n_households"].default == 4_000
+    assert params["n_households"].default == 100_000  # research size by default
     assert params["n_households"].literal
     assert "synthetic households" in params["n_households"].note
     assert list(params)[:2] == ["n_households", "seed"]
     pairs = report.notebook_parameters(NOTEBOOKS / "compare-schemes.ipynb")
     assert pairs["dialysis_sessions"].default == 12
     assert pairs["dialysis_cost"].default == 500.0
+    import papermill
+
+    inspected = papermill.inspect_notebook(str(NOTEBOOKS / "fund-solvency.ipynb"))
+    assert list(report.notebook_parameters(NOTEBOOKS / "fund-solvency.ipynb")) == list(inspected)
+
+
+@pytest.mark.parametrize("line", ["a, b = 1, 2  # two at once", "x = 1  # note with = sign"])
+def test_parameter_papermill_cannot_read_is_named(tmp_path, line):
+    params = nbformat.v4.new_code_cell(f"ok = 3  # fine\n{line}")
+    params.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(cells=[params])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, tmp_path / "bad.ipynb")
+    with pytest.raises(ReportError, match=r"bad\.ipynb: line 2 of the parameters cell, .* is not "
+                                          r"a parameter papermill can read"):
+        report.notebook_parameters(tmp_path / "bad.ipynb")
 
 
 def test_every_report_notebook_has_parameters():
@@ -136,7 +153,7 @@ def test_static_outputs_draws_charts_and_drops_progress_bars():
 def test_cli_lists_notebooks(capsys):
     assert report.cli(["report", "--list"]) == 0
     out = capsys.readouterr().out
-    assert "catastrophic-spending" in out and "n_households = 4000" in out
+    assert "catastrophic-spending" in out and "n_households = 100000" in out
     assert "dashboards" not in out
     assert report.cli(["nope"]) == 2
 
@@ -204,13 +221,43 @@ def test_command_line_failure_is_one_clear_message(tmp_path):
 # The reduced build, twice
 
 
+EPOCH = "1700000000"  # 2023-11-14 22:13:20 UTC
+
+
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
-    """Two reduced builds of this checkout into separate directories (the first with a PDF)."""
+    """Two reduced builds of this checkout into separate directories, both with a PDF, with
+    ``SOURCE_DATE_EPOCH`` set: they must be byte-identical."""
+    import os
+
     base = tmp_path_factory.mktemp("report")
-    first = report.build_report(base / "a" / "report", progress=False, pdf=True, **SMALL)
-    second = report.build_report(base / "b" / "report", progress=False, pdf=False, **SMALL)
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        first = report.build_report(base / "a" / "report", progress=False, pdf=True, **SMALL)
+        second = report.build_report(base / "b" / "report", progress=False, pdf=True, **SMALL)
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
     return first, second
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_builds_with_source_date_epoch_are_byte_identical(builds):
+    """Every file of two builds, the PDF and the Excel downloads included, is the same."""
+    a, b = builds
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    assert files_a == files_b
+    assert {Path("report.pdf"), Path("print.html"), Path("index.html")} <= set(files_a)
+    assert any(p.suffix == ".xlsx" for p in files_a)
+    differ = [str(p) for p in files_a if (a / p).read_bytes() != (b / p).read_bytes()]
+    assert not differ, f"files differ between two SOURCE_DATE_EPOCH builds: {differ}"
+    pdf = (a / "report.pdf").read_bytes()
+    assert b"D:20231114221320+00'00'" in pdf  # chromium's dates pinned to the epoch
 
 
 @pytest.mark.slow
@@ -257,7 +304,7 @@ def test_front_page_records_stamp_and_parameters(builds):
     if head.returncode == 0:
         assert stamp["Git commit"].startswith(head.stdout.strip())
         assert "clean tree" in stamp["Git commit"] or "dirty" in stamp["Git commit"]
-    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", stamp["Built"])
+    assert stamp["Built"] == "2023-11-14 22:13:20 UTC (from SOURCE_DATE_EPOCH)"
     assert stamp["Python"].startswith(sys.version.split()[0])
     assert "PYTHONHASHSEED=0" in stamp["Kernel"]
     assert "requirements-lock.txt" in stamp["Environment lock"]
@@ -267,7 +314,7 @@ def test_front_page_records_stamp_and_parameters(builds):
             [td.get_text(" ", strip=True) for td in tr.select("td")]
             for t in soup.select("table.hc-parameters") for tr in t.select("tbody tr")}
     assert rows[("catastrophic-spending", "n_households")][1:4] == [
-        "600", "4000", "-p catastrophic-spending:n_households"]
+        "600", "100000", "-p catastrophic-spending:n_households"]
     assert rows[("illness-induced-poverty", "mc_draws")][1:4] == ["2000", "20000", "-p mc_draws"]
     assert rows[("catastrophic-spending", "seed")][1:4] == ["2024", "2024", "default"]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -276,10 +323,77 @@ def test_front_page_records_stamp_and_parameters(builds):
     cites = BeautifulSoup((out / "citations.html").read_text(encoding="utf-8"), "html.parser")
     assert "&lt;table" not in str(cites)  # tables are markup, not escaped text
     heads = [th.get_text(strip=True) for th in cites.select("table.hc-citation-table")[0].select("thead th")]
-    assert {"parameter", "value", "kind", "doc", "article", "quote"} <= set(heads)
+    assert {"Parameter", "Applies to", "Value used", "Permitted by the document",
+            "Source (document, article, lines)", "Quote"} <= set(heads)
     ids = {h.get("id") for h in cites.select("h2")}
     assert {"scheme-jilin-resident-2008", "scheme-dazu-resident"} <= ids
     assert len(cites.select("table.hc-citation-table tbody tr")) > 200
+    text = cites.get_text()
+    assert "(fèi)" not in text and "(zhǔn)" not in text  # quotes in their display form
+    assert "category=" not in text
+    # A reduced build says so, with the command for the full one.
+    reduced = soup.select_one(".hc-size-reduced")
+    assert reduced is not None
+    assert "n_households=600" in reduced.get_text() and "100,000" in reduced.get_text()
+    assert "make report" in reduced.get_text()
+    assert "Run times are not recorded" in index
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_code_hidden_tables_for_readers_and_downloads(builds, browser):
+    """Code is hidden until "Show code" is ticked (no script); tables show no NaN or None;
+    every table links a CSV and an Excel file that open with the same rows."""
+    import pandas as pd
+    from bs4 import BeautifulSoup
+
+    out = builds[0]
+    page_html = (out / "catastrophic-spending.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(page_html, "html.parser")
+    for cell in soup.select(".jp-OutputArea-output table"):
+        cells = [td.get_text(strip=True) for td in cell.select("td")]
+        assert "NaN" not in cells and "None" not in cells and "nan" not in cells
+    links = soup.select("p.hc-download")
+    assert len(links) >= 5
+    for p in links:
+        csv, xlsx = (a["href"] for a in p.select("a")[:2])
+        frame = pd.read_csv(out / csv, encoding="utf-8-sig")
+        assert len(frame) == pd.read_excel(out / xlsx).shape[0]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    blocked = report.local_files_only(page)
+    try:
+        page.goto((out / "catastrophic-spending.html").as_uri())
+        code = page.locator(".jp-CodeCell .jp-Cell-inputWrapper").first
+        assert not code.is_visible()
+        page.locator("#hc-show-code").click()
+        assert code.is_visible()
+        page.locator("#hc-show-code").click()
+        assert not code.is_visible()
+        # Citations by key link to the bibliography.
+        cite = page.locator("a[href^='references.html#ref-']").first
+        assert cite.inner_text() == "O'Donnell et al. 2008"
+        assert cite.get_attribute("href") == "references.html#ref-odonnell2008"
+        page.goto((out / "references.html").as_uri())
+        assert page.locator("#ref-xu2003").count() == 1
+    finally:
+        context.close()
+    assert not blocked
+    print_html = (out / "print.html").read_text(encoding="utf-8")
+    assert 'id="hc-show-code"' not in print_html  # the print version has no switch
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_pdf_tables_fit_a4(builds):
+    """The citations appendix is landscape; the PDF says how many tables it fitted."""
+    manifest = json.loads((builds[0] / "manifest.json").read_text(encoding="utf-8"))
+    if not (builds[0] / "report.pdf").exists():
+        pytest.skip(f"no PDF: {manifest['pdf']}")
+    assert "set landscape" in manifest["pdf"] and "printed below 45%" not in manifest["pdf"]
+    data = (builds[0] / "report.pdf").read_bytes()
+    landscape = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+841\.9\d*\s+594\.9\d*\s*\]", data)
+    assert len(landscape) > 20
 
 
 @pytest.mark.slow
@@ -323,12 +437,12 @@ def test_pages_open_offline_in_chromium_with_charts(builds, browser):
     try:
         page.goto((out / "index.html").as_uri())
         assert page.title() == "healthcover report"
-        links = page.locator("table.hc-notebooks a")
+        links = page.locator("table.hc-notebooks td:first-child a")
         assert links.count() == len(SMALL["only"])
         charts_seen = 0
         for i in range(links.count()):
             page.goto((out / "index.html").as_uri())
-            page.locator("table.hc-notebooks a").nth(i).click()
+            page.locator("table.hc-notebooks td:first-child a").nth(i).click()
             page.wait_for_load_state("load")
             svgs = page.locator(".jp-RenderedSVG svg")
             assert svgs.count() >= 1, page.url
@@ -354,10 +468,88 @@ def test_svg_ids_are_renamed_in_order_of_definition():
         return (f'<svg><clipPath id="clip{a}"></clipPath><clipPath id="clip{b}"></clipPath>'
                 f'<g clip-path="url(#clip{a})"></g><use href="#clip{b}"/></svg>')
 
-    first = report._unique_svg_ids(svg(1, 2), "nb-chart1")
-    assert first == report._unique_svg_ids(svg(7, 8), "nb-chart1")
+    from healthcover.report.outputs import _unique_svg_ids
+
+    first = _unique_svg_ids(svg(1, 2), "nb-chart1")
+    assert first == _unique_svg_ids(svg(7, 8), "nb-chart1")
     assert 'id="nb-chart1-id1"' in first and 'url(#nb-chart1-id1)' in first
     assert 'href="#nb-chart1-id2"' in first
+
+
+def test_unknown_citation_key_is_named(tmp_path):
+    from healthcover.report.bibliography import Bibliography
+
+    bib = Bibliography(ROOT / "docs" / "references.bib")
+    html, keys = bib.render_markdown("as in [@xu2003, p. 112; @odonnell2008] and `[@code]`", "",
+                                     "nb.ipynb, markdown cell 1")
+    assert keys == ["xu2003", "odonnell2008"]
+    assert "([Xu et al. 2003](#ref-xu2003), p. 112; [O'Donnell et al. 2008](#ref-odonnell2008))" \
+        in html
+    assert "`[@code]`" in html
+    with pytest.raises(ReportError, match=r"nb.ipynb, markdown cell 1: \[@nobody2020\] cites "
+                                          r"'nobody2020', which references.bib does not have"):
+        bib.render_markdown("see [@nobody2020]", "", "nb.ipynb, markdown cell 1")
+
+
+def test_every_notebook_citation_is_in_the_bibliography():
+    from healthcover.report.bibliography import CITATION, Bibliography
+
+    bib = Bibliography(ROOT / "docs" / "references.bib")
+    cited = set()
+    for path in report.find_notebooks(NOTEBOOKS):
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type == "markdown":
+                cited |= set(bib.render_markdown(cell.source, "", f"{path.name} cell {i}")[1])
+    assert {"odonnell2008", "xu2003", "wagstaff2014", "who2021uhc", "gerber1982",
+            "klugman2019", "cameron2005", "newhouse1999"} <= cited
+    assert CITATION.search("[@a]") and not CITATION.search("[text](http://x)")
+
+
+def test_export_tables_and_pinned_excel(tmp_path):
+    import datetime as dt
+    import time
+
+    import pandas as pd
+
+    from healthcover.report.downloads import export_tables, pin_xlsx
+
+    frame = pd.DataFrame({"类别": ["成年人", None], "oop": [1.5, 2.0],
+                          "list": [[1, 2], []]})
+    when = dt.datetime(2023, 11, 14, tzinfo=dt.UTC)
+    paths = []
+    for name in ("a", "b"):
+        path = export_tables({"Table 1": frame, "Table 2": frame.head(1)}, tmp_path / f"{name}.xlsx")
+        pin_xlsx(path, when)
+        paths.append(path)
+        time.sleep(1.1)  # a second apart: the unpinned files would differ
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    back = pd.read_excel(paths[0], sheet_name=None)
+    assert list(back) == ["Table 1", "Table 2"] and back["Table 1"].shape == (2, 3)
+    csv = export_tables({"t": frame}, tmp_path / "t.csv")
+    assert csv.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads the Chinese
+    with pytest.raises(ReportError, match=r"a CSV file holds one table, got 2"):
+        export_tables({"a": frame, "b": frame}, tmp_path / "x.csv")
+
+
+def test_pin_pdf_keeps_length():
+    import datetime as dt
+
+    from healthcover.report.pdf import pin_pdf
+
+    data = b"<</CreationDate (D:20261207191741+00'00')\n/ModDate (D:20261207191741+00'00')>>"
+    pinned = pin_pdf(data, dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC))
+    assert len(pinned) == len(data)
+    assert pinned.count(b"D:20231114221320+00'00'") == 2
+
+
+def test_source_date_epoch_must_be_seconds(monkeypatch):
+    from healthcover.report.stamp import build_time
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(ReportError, match=r"SOURCE_DATE_EPOCH='yesterday' is not a whole number"):
+        build_time()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert build_time()[0].isoformat() == "2023-11-14T22:13:20+00:00"
 
 
 def test_read_lock_names_a_line_that_is_not_a_pin(tmp_path):
