@@ -23,7 +23,7 @@ Conventions shared by all functions:
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,7 @@ from healthcover import checks
 from healthcover.errors import HealthcoverError, allowed, rows_preview
 
 __all__ = [
+    "HouseholdMeasures",
     "METHODS",
     "catastrophic",
     "impoverishment",
@@ -349,40 +350,6 @@ def _weighted_concentration(h, ws, rc_w, total) -> float:
     return float(2.0 * (np.dot(h - mean_h, rc_w) / total) / mean_h)
 
 
-def _catastrophic_by(r, w, rank_v, g, n_groups, threshold) -> dict[str, np.ndarray]:
-    """The measures of :func:`_catastrophic_measures` in every group at once (``g``: group
-    codes 0..n_groups-1); ranks are within the group."""
-    positive = w > 0
-    if not positive.all():
-        r, w, rank_v, g = r[positive], w[positive], rank_v[positive], g[positive]
-    order = np.lexsort((rank_v, g))
-    gs, ws, rs = g[order], w[order], r[order]
-    ranks = _sorted_ranks_grouped(rank_v[order], ws, gs)
-    total = np.bincount(gs, weights=ws, minlength=n_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        e = (rs > threshold).astype(np.float64)
-        over = np.where(e > 0, rs - threshold, 0.0)
-        sums = lambda x: np.bincount(gs, weights=x, minlength=n_groups)  # noqa: E731
-        headcount = sums(ws * e) / total
-        overshoot = sums(ws * over) / total
-        rc_w = ws * (ranks - (sums(ws * ranks) / total)[gs])
-
-        def conc(h, mean_h):
-            c = 2.0 * (sums((h - mean_h[gs]) * rc_w) / total) / mean_h
-            return np.where(mean_h == 0, np.nan, c)
-
-        c_e, c_o = conc(e, headcount), conc(over, overshoot)
-        return {
-            "headcount": headcount,
-            "overshoot": overshoot,
-            "mean_positive_overshoot": np.where(headcount > 0, overshoot / headcount, np.nan),
-            "concentration_headcount": c_e,
-            "concentration_overshoot": c_o,
-            "weighted_headcount": np.where(headcount != 0, headcount * (1.0 - c_e), 0.0),
-            "weighted_overshoot": np.where(overshoot != 0, overshoot * (1.0 - c_o), 0.0),
-        }
-
-
 def _groups(df: pd.DataFrame, by: str, func: str) -> tuple[np.ndarray, pd.Index]:
     """Integer codes of the ``by`` column and its sorted distinct values."""
     if not isinstance(by, str) or by not in df.columns:
@@ -399,34 +366,223 @@ def _groups(df: pd.DataFrame, by: str, func: str) -> tuple[np.ndarray, pd.Index]
     return codes, pd.Index(uniques, name=by)
 
 
+class _Ranked:
+    """Households of positive weight sorted by group, then by rank, with everything the
+    catastrophic measures reuse from one OOP vector to the next: the order, the weights, the
+    within-group fractional ranks and their weighted deviations ``w (R - mean_w R)``."""
+
+    def __init__(self, w: np.ndarray, rank_v: np.ndarray, g: np.ndarray | None = None, n_groups: int = 1):
+        positive = w > 0
+        self.keep = None if positive.all() else positive
+        if self.keep is not None:
+            w, rank_v = w[positive], rank_v[positive]
+            g = None if g is None else g[positive]
+        self.n_groups = n_groups
+        if g is None or n_groups == 1:
+            self.order = np.argsort(rank_v)  # ties are grouped, so sort stability does not matter
+            self.gs = np.zeros(len(w), dtype=np.int64)
+            self.ws = w[self.order]
+            ranks = _sorted_ranks(rank_v[self.order], self.ws)
+        else:
+            self.order = np.lexsort((rank_v, g))
+            self.gs = g[self.order]
+            self.ws = w[self.order]
+            ranks = _sorted_ranks_grouped(rank_v[self.order], self.ws, self.gs)
+        self.total = self.sums(self.ws)
+        self.rc_w = self.ws * (ranks - (self.sums(self.ws * ranks) / self.total)[self.gs])
+
+    def sort(self, x: np.ndarray) -> np.ndarray:
+        return (x if self.keep is None else x[self.keep])[self.order]
+
+    def sums(self, x: np.ndarray) -> np.ndarray:
+        if self.n_groups == 1:  # a dot product, as the measures have always been summed
+            return np.array([x.sum()])
+        return np.bincount(self.gs, weights=x, minlength=self.n_groups)
+
+    def catastrophic(self, r: np.ndarray, threshold: float) -> dict[str, np.ndarray]:
+        """The catastrophic measures of shares ``r`` in every group (see :func:`catastrophic`)."""
+        rs, ws, total = self.sort(r), self.ws, self.total
+        with np.errstate(invalid="ignore", divide="ignore"):
+            catastrophic_ = rs > threshold  # NaN shares (d <= 0) compare False
+            e = catastrophic_.astype(np.float64)
+            over = np.where(catastrophic_, rs - threshold, 0.0)
+            if self.n_groups == 1:
+                headcount = np.array([np.dot(ws, e) / total[0]])
+                overshoot = np.array([np.dot(ws, over) / total[0]])
+            else:
+                headcount = self.sums(ws * e) / total
+                overshoot = self.sums(ws * over) / total
+
+            def conc(h, mean_h):
+                if self.n_groups == 1:
+                    c = np.array([2.0 * (np.dot(h - mean_h[0], self.rc_w) / total[0]) / mean_h[0]])
+                else:
+                    c = 2.0 * (self.sums((h - mean_h[self.gs]) * self.rc_w) / total) / mean_h
+                return np.where(mean_h == 0, np.nan, c)
+
+            c_e, c_o = conc(e, headcount), conc(over, overshoot)
+            return {
+                "headcount": headcount,
+                "overshoot": overshoot,
+                "mean_positive_overshoot": np.where(headcount > 0, overshoot / headcount, np.nan),
+                "concentration_headcount": c_e,
+                "concentration_overshoot": c_o,
+                "weighted_headcount": np.where(headcount != 0, headcount * (1.0 - c_e), 0.0),
+                "weighted_overshoot": np.where(overshoot != 0, overshoot * (1.0 - c_o), 0.0),
+            }
+
+
 def _catastrophic_measures(r, w, rank_v, threshold) -> dict[str, float]:
-    positive = w > 0
-    if not positive.all():
-        r, w, rank_v = r[positive], w[positive], rank_v[positive]
-    # Everything below runs in rank order: one gather of r instead of scattering ranks back.
-    order = np.argsort(rank_v)
-    ws = w[order]
-    rs = r[order]
-    ranks = _sorted_ranks(rank_v[order], ws)
-    total = ws.sum()
-    with np.errstate(invalid="ignore"):
-        catastrophic_ = rs > threshold  # NaN shares (d <= 0) compare False
-    e = catastrophic_.astype(np.float64)
-    over = np.where(catastrophic_, rs - threshold, 0.0)
-    headcount = float(np.dot(ws, e) / total)
-    overshoot = float(np.dot(ws, over) / total)
-    rc_w = ws * (ranks - np.dot(ws, ranks) / total)
-    c_e = _weighted_concentration(e, ws, rc_w, total)
-    c_o = _weighted_concentration(over, ws, rc_w, total)
-    return {
-        "headcount": headcount,
-        "overshoot": overshoot,
-        "mean_positive_overshoot": overshoot / headcount if headcount > 0 else float("nan"),
-        "concentration_headcount": c_e,
-        "concentration_overshoot": c_o,
-        "weighted_headcount": headcount * (1.0 - c_e) if headcount != 0 else 0.0,
-        "weighted_overshoot": overshoot * (1.0 - c_o) if overshoot != 0 else 0.0,
-    }
+    out = _Ranked(w, rank_v).catastrophic(r, threshold)
+    return {k: float(out[k][0]) for k in CATASTROPHIC_KEYS}
+
+
+class HouseholdMeasures:
+    """Catastrophic spending and impoverishment for many OOP vectors on the same households.
+
+    Validation, budgets (Xu's subsistence line needs a weighted percentile), ranks and group
+    orders are computed once; each call then costs a few passes over the households: what a
+    comparison of scenarios or a dashboard slider needs. :func:`catastrophic` and
+    :func:`impoverishment` are this object used once, so both give the same numbers.
+
+    Parameters
+    ----------
+    df : one row per household; ``consumption``, ``food``, ``size``, ``weight``, ``rank`` and
+        ``by`` are its columns, as in :func:`catastrophic`.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"cons": [1000, 1000, 2000], "q": [1, 1, 2]})
+    >>> m = HouseholdMeasures(df, consumption="cons", by="q")
+    >>> m.catastrophic([0, 150, 150], threshold=0.1, method="total")["headcount"]
+    0.3333333333333333
+    >>> m.catastrophic([0, 150, 150], threshold=0.1, method="total", by=True)["headcount"].tolist()
+    [0.5, 0.0]
+    """
+
+    def __init__(self, df: pd.DataFrame, *, consumption: str, food: str | None = None, size: str | None = None,
+                 weight: str | None = None, rank: str | None = None, by: str | None = None,
+                 func: str = "HouseholdMeasures"):
+        self.func = func
+        checks.nonempty(df, func)
+        self.consumption = checks.positive_column(df, consumption, func, "consumption")
+        self.size = checks.sizes(df, size, func)
+        self.weight = checks.weights(df, weight, func)
+        self.food = None if food is None else checks.money_column(df, food, func, "food")
+        self.sized = size is not None
+        self.rank = (checks.column(df, rank, func, "rank") if rank is not None
+                     else self.consumption / self.size if size is not None else self.consumption)
+        self.n = len(df)
+        self.index = df.index
+        self.groups: pd.Index | None = None
+        self._g = None
+        if by is not None:
+            self._g, self.groups = _groups(df, by, func)
+        self._ranked: dict[bool, _Ranked] = {}
+        self._budgets: dict[tuple, np.ndarray] = {}
+
+    def _order(self, by: bool) -> _Ranked:
+        if by and self.groups is None:
+            raise HealthcoverError(f"{self.func}: by=True needs the groups: pass by='<column>' when preparing")
+        if by not in self._ranked:
+            self._ranked[by] = (_Ranked(self.weight, self.rank, self._g, len(self.groups)) if by
+                                else _Ranked(self.weight, self.rank))
+        return self._ranked[by]
+
+    def budget(self, method: str, poverty_line: float | None = None) -> np.ndarray:
+        """:math:`d_i`, what OOP is compared with under ``method`` (see :func:`catastrophic`)."""
+        func = self.func
+        if method not in METHODS:
+            raise HealthcoverError(f"{func}: method {method!r} is not known; allowed: {allowed(METHODS)}")
+        line = None
+        if method in ("nonfood", "capacity_to_pay") and self.food is None:
+            raise HealthcoverError(f"{func}: method '{method}' needs the food column; pass food='<column>'")
+        if method == "discretionary":
+            if poverty_line is None:
+                raise HealthcoverError(
+                    f"{func}: method 'discretionary' needs poverty_line (per person, same period as consumption)"
+                )
+            line = checks.scalar(poverty_line, "poverty_line", func, positive=True)
+        key = (method, line)
+        if key not in self._budgets:
+            self._budgets[key] = _denominator(method, self.consumption, self.food, self.size, self.weight, line)
+        return self._budgets[key]
+
+    def _oop(self, oop: Any) -> np.ndarray:
+        x = np.asarray(oop, dtype=np.float64) if not isinstance(oop, pd.Series) else oop.to_numpy(dtype=np.float64)
+        if x.shape != (self.n,):
+            raise HealthcoverError(f"{self.func}: oop has {x.size} values for {self.n} households")
+        bad = ~np.isfinite(x) | (x < 0)
+        if bad.any():
+            raise HealthcoverError(f"{self.func}: oop is missing, infinite or negative in "
+                                   f"{rows_preview(self.index[np.flatnonzero(bad)].tolist())}; money amounts must be >= 0")
+        return x
+
+    def catastrophic(self, oop: Any, *, threshold: float, method: str, poverty_line: float | None = None,
+                     by: bool = False, incidence_only: bool = False) -> dict[str, float] | pd.DataFrame:
+        """The measures of :func:`catastrophic` for these households with ``oop`` (one value per
+        household); ``by=True``: one row per group. ``incidence_only``: only ``headcount``,
+        ``overshoot`` and ``mean_positive_overshoot``, which need no ranking (a few passes over
+        the households)."""
+        d = self.budget(method, poverty_line)
+        x = self._oop(oop)
+        threshold = checks.scalar(threshold, "threshold", self.func, positive=False)
+        r = _shares(x, d)
+        if incidence_only:
+            keys = CATASTROPHIC_KEYS[:3]
+            out = self._incidence(r, threshold, by)
+        else:
+            keys = CATASTROPHIC_KEYS
+            out = self._order(by).catastrophic(r, threshold)
+        if not by:
+            return {k: float(out[k][0]) for k in keys}
+        return pd.DataFrame({k: out[k] for k in keys}, index=self.groups)
+
+    def _incidence(self, r: np.ndarray, threshold: float, by: bool) -> dict[str, np.ndarray]:
+        w = self.weight
+        with np.errstate(invalid="ignore", divide="ignore"):
+            e = r > threshold  # NaN shares (d <= 0) compare False
+            over = np.where(e, r - threshold, 0.0)
+            if by:
+                if self.groups is None:
+                    raise HealthcoverError(f"{self.func}: by=True needs the groups: pass by='<column>' when preparing")
+                G = len(self.groups)
+                total = np.bincount(self._g, weights=w, minlength=G)
+                headcount = np.bincount(self._g, weights=w * e, minlength=G) / total
+                overshoot = np.bincount(self._g, weights=w * over, minlength=G) / total
+            else:
+                total = w.sum()
+                headcount = np.array([np.dot(w, e) / total])
+                overshoot = np.array([np.dot(w, over) / total])
+            return {"headcount": headcount, "overshoot": overshoot,
+                    "mean_positive_overshoot": np.where(headcount > 0, overshoot / headcount, np.nan)}
+
+    def impoverishment(self, oop: Any, *, poverty_line: float, by: bool = False) -> dict[str, float] | pd.DataFrame:
+        """The measures of :func:`impoverishment` for these households with ``oop``."""
+        x = self._oop(oop)
+        z = checks.scalar(poverty_line, "poverty_line", self.func, positive=True)
+        v = self.weight * self.size
+        cons, size = self.consumption, self.size
+        if by:
+            if self.groups is None:
+                raise HealthcoverError(f"{self.func}: by=True needs the groups: pass by='<column>' when preparing")
+            g, G = self._g, len(self.groups)
+            total = np.bincount(g, weights=v, minlength=G)
+            cols: dict[str, np.ndarray] = {}
+            with np.errstate(invalid="ignore", divide="ignore"):
+                for tag, xx in (("pre", cons / size), ("post", (cons - x) / size)):
+                    cols[f"headcount_{tag}"] = np.bincount(g, weights=v * (xx < z), minlength=G) / total
+                    cols[f"gap_{tag}"] = np.bincount(g, weights=v * np.maximum(z - xx, 0.0), minlength=G) / total
+                    cols[f"normalized_gap_{tag}"] = cols[f"gap_{tag}"] / z
+            return pd.DataFrame({k: cols[k] for k in IMPOVERISHMENT_KEYS}, index=self.groups)
+        total = v.sum()
+        out: dict[str, float] = {}
+        for tag, xx in (("pre", cons / size), ("post", (cons - x) / size)):
+            out[f"headcount_{tag}"] = float(np.dot(v, (xx < z).astype(np.float64)) / total)
+            out[f"gap_{tag}"] = float(np.dot(v, np.maximum(z - xx, 0.0)) / total)
+        for tag in ("pre", "post"):
+            out[f"normalized_gap_{tag}"] = out[f"gap_{tag}"] / z
+        return {k: out[k] for k in IMPOVERISHMENT_KEYS}
 
 
 def catastrophic(
@@ -515,15 +671,13 @@ def catastrophic(
     362, 111-117. WHO & World Bank, SDG indicator 3.8.2 metadata. Wagstaff, A. & Eozenou, P.
     (2014). CATA meets IMPOV. World Bank Policy Research Working Paper 6646.
     """
-    oop_v, d, w, rank_v, threshold = _prepare(
-        "catastrophic", df, oop=oop, consumption=consumption, method=method, food=food,
-        size=size, weight=weight, poverty_line=poverty_line, rank=rank, threshold=threshold,
-    )
-    if by is None:
-        return _catastrophic_measures(_shares(oop_v, d), w, rank_v, threshold)
-    g, groups = _groups(df, by, "catastrophic")
-    out = _catastrophic_by(_shares(oop_v, d), w, rank_v, g, len(groups), threshold)
-    return pd.DataFrame({k: out[k] for k in CATASTROPHIC_KEYS}, index=groups)
+    if method not in METHODS:
+        raise HealthcoverError(f"catastrophic: method {method!r} is not known; allowed: {allowed(METHODS)}")
+    checks.nonempty(df, "catastrophic")
+    oop_v = checks.money_column(df, oop, "catastrophic", "oop")
+    m = HouseholdMeasures(df, consumption=consumption, food=food, size=size, weight=weight, rank=rank, by=by,
+                          func="catastrophic")
+    return m.catastrophic(oop_v, threshold=threshold, method=method, poverty_line=poverty_line, by=by is not None)
 
 
 def catastrophic_households(
@@ -628,26 +782,9 @@ def impoverishment(
     care. *Health Economics* 12, 921-934.
     """
     func = "impoverishment"
-    oop_v, cons_v, size_v, v = _person_arrays(func, df, oop, consumption, size, weight)
-    z = checks.scalar(poverty_line, "poverty_line", func, positive=True)
-    if by is not None:
-        g, groups = _groups(df, by, func)
-        total = np.bincount(g, weights=v, minlength=len(groups))
-        cols: dict[str, np.ndarray] = {}
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for tag, x in (("pre", cons_v / size_v), ("post", (cons_v - oop_v) / size_v)):
-                cols[f"headcount_{tag}"] = np.bincount(g, weights=v * (x < z), minlength=len(groups)) / total
-                cols[f"gap_{tag}"] = np.bincount(g, weights=v * np.maximum(z - x, 0.0), minlength=len(groups)) / total
-                cols[f"normalized_gap_{tag}"] = cols[f"gap_{tag}"] / z
-        return pd.DataFrame({k: cols[k] for k in IMPOVERISHMENT_KEYS}, index=groups)
-    total = v.sum()
-    out: dict[str, float] = {}
-    for tag, x in (("pre", cons_v / size_v), ("post", (cons_v - oop_v) / size_v)):
-        out[f"headcount_{tag}"] = float(np.dot(v, (x < z).astype(np.float64)) / total)
-        out[f"gap_{tag}"] = float(np.dot(v, np.maximum(z - x, 0.0)) / total)
-    for tag in ("pre", "post"):
-        out[f"normalized_gap_{tag}"] = out[f"gap_{tag}"] / z
-    return {k: out[k] for k in IMPOVERISHMENT_KEYS}
+    oop_v, _, _, _ = _person_arrays(func, df, oop, consumption, size, weight)
+    m = HouseholdMeasures(df, consumption=consumption, size=size, weight=weight, by=by, func=func)
+    return m.impoverishment(oop_v, poverty_line=poverty_line, by=by is not None)
 
 
 def unified(

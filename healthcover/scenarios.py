@@ -185,6 +185,7 @@ class ScenarioModel:
             sub = claims.iloc[rows].reset_index(drop=True)
             for col in ("care", "facility"):  # codes the engine reads once per distinct value
                 sub[col] = sub[col].astype("category")
+            persons = persons.assign(category=persons["category"].astype("category"))
             # Every insured member of the households with claims here: a household-pooled limit
             # is the sum of its members' limits (Dazu's outpatient account).
             touched = np.zeros(n, dtype=bool)
@@ -195,7 +196,10 @@ class ScenarioModel:
         self._pool_cache: dict[str, OrderedDict] = {name: OrderedDict() for name in self._pools}
 
         self._hh = hh[_HH_COLUMNS].copy()
-        self._hh["oop"] = 0.0
+        # Budgets, ranks and quintile orders are the households': prepared once for every scenario.
+        self._measures = _protection.HouseholdMeasures(self._hh, consumption="consumption", food="food",
+                                                       size="size", weight="weight", by="income_quintile")
+        self._households_with_claims = {name: int(np.unique(p.household).size) for name, p in self._pools.items()}
         self._w = hh["weight"].to_numpy(dtype=float)
         self._persons_w = self._w * hh["size"].to_numpy(dtype=float)
         self._q = hh["income_quintile"].to_numpy(dtype=np.int64) - 1
@@ -287,21 +291,19 @@ class ScenarioModel:
 
     def _outcome(self, fund: np.ndarray, oop: np.ndarray) -> Outcome:
         """Measures of one scenario from household totals (library measures throughout)."""
-        df = self._hh
-        df["oop"] = oop
-        common = {"oop": "oop", "consumption": "consumption", "size": "size", "weight": "weight"}
+        m = self._measures
         w = self._w
         summary: dict[str, float] = {}
         frames = []
         for key, (threshold, method) in CATASTROPHIC.items():
-            kw = dict(threshold=threshold, method=method, food="food", **common)
-            summary[key] = _protection.catastrophic(df, **kw)["headcount"]
-            by = _protection.catastrophic(df, by="income_quintile", **kw)["headcount"]
+            kw = {"threshold": threshold, "method": method, "incidence_only": True}
+            summary[key] = m.catastrophic(oop, **kw)["headcount"]
+            by = m.catastrophic(oop, by=True, **kw)["headcount"]
             frames.append(pd.DataFrame({"quintile": by.index.astype(int), "measure": key, "value": by.to_numpy()}))
-        imp = _protection.impoverishment(df, poverty_line=self.poverty_line, **common)
+        imp = m.impoverishment(oop, poverty_line=self.poverty_line)
         summary["impoverished"] = imp["headcount_post"] - imp["headcount_pre"]
         summary["poverty_post"] = imp["headcount_post"]
-        by = _protection.impoverishment(df, poverty_line=self.poverty_line, by="income_quintile", **common)
+        by = m.impoverishment(oop, poverty_line=self.poverty_line, by=True)
         frames.append(pd.DataFrame({"quintile": by.index.astype(int), "measure": "impoverished",
                                     "value": (by["headcount_post"] - by["headcount_pre"]).to_numpy()}))
         wsum = w.sum()
@@ -377,7 +379,7 @@ class ScenarioModel:
                 rows.append({"pool": name, "cares": ", ".join(pool.cares), "rule": reason,
                              "binding_households_baseline": self._baseline_reach[name][reason],
                              "binding_households_reform": reach[name][reason],
-                             "households_with_claims": int(np.unique(pool.household).size)})
+                             "households_with_claims": self._households_with_claims[name]})
         return pd.DataFrame(rows)
 
     def _distribution(self, base_oop: np.ndarray, reform_oop: np.ndarray) -> pd.DataFrame:
