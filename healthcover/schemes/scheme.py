@@ -143,6 +143,10 @@ class Scheme:
         o = f", {len(self.overrides)} override(s)" if self.overrides else ""
         return f"<Scheme {self.id}{v}{o}>"
 
+    def _repr_html_(self) -> str:
+        from healthcover.display import scheme_html
+        return scheme_html(self)
+
     # --- parameters ----------------------------------------------------------------------
     @property
     def parameters(self) -> dict[str, Parameter]:
