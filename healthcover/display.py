@@ -43,7 +43,6 @@ _CSS = """<style>
 .hc-repr .hc-over{font-weight:600;color:var(--jp-warn-color0,#e65100)}
 .hc-repr summary{cursor:pointer;font-weight:600;margin-top:6px}
 .hc-repr .hc-care{margin-top:6px;font-weight:600}
-.hc-repr .hc-rule,.hc-repr .hc-unit{white-space:nowrap}
 .hc-repr .hc-codes span.hc-item{display:inline-block;margin-right:14px}
 </style>"""
 
@@ -256,7 +255,7 @@ def _benefit_glance(scheme, table: pd.DataFrame, codes) -> str:
         for (rule, other), cells in groups.items():
             zh, en = _RULES.get(rule, (None, rule))
             first = next(iter(cells.values()))
-            label = f'<span class="hc-rule" title="{_e(_s(first.description))}">{_bi(zh, en)}</span>'
+            label = f'<span class="hc-rule" title="{_e(_s(first.description))}">{_bi(zh, en, "<br>")}</span>'
             unit = f'<span class="hc-unit">{_e(_s(first.unit))}</span>'
             if "*" in cells or not cols:
                 row_cells = [_leaf_html(cells.get("*", first))]

@@ -45,7 +45,7 @@ def care_table(html: str, care: str) -> tuple[list[str], dict[tuple[str, str], l
     cols = [" ".join(th.get_text(" ").split()) for th in table.select("thead th")]
     rows = {}
     for tr in table.select("tbody tr"):
-        cells = [" ".join(td.get_text(" ").split()) for td in tr.find_all("td")]
+        cells = [" ".join(td.get_text(" ").split()) for td in tr.find_all("td")]  # <br> -> space
         rows[(cells[0], cells[1])] = cells[3:]
     return cols, rows
 

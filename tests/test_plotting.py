@@ -198,6 +198,43 @@ def test_a_bad_switch_value_is_named(monkeypatch):
     assert plotting._env_wants_charts() is True
 
 
+def test_the_kernel_hook_waits_for_the_first_chart_and_steps_aside(monkeypatch):
+    """In a kernel without altair loaded, IPython is told about Altair's chart class by name;
+    the first chart switches the renderer and the formatter is removed; disabling before any
+    chart removes it too."""
+    from IPython.core.formatters import DisplayFormatter
+
+    class Shell:
+        kernel = object()
+        display_formatter = DisplayFormatter()
+
+    shell = Shell()
+    formatter = shell.display_formatter.mimebundle_formatter
+    monkeypatch.setattr(plotting, "_kernel_shell", lambda: shell)
+    monkeypatch.delitem(sys.modules, "altair")  # as in a fresh kernel: altair not imported yet
+    monkeypatch.setitem(plotting._state, "hook", None)
+    before = alt.renderers.active
+    try:
+        assert plotting.setup_notebook() is True
+        assert ("altair.vegalite.v6.api", "TopLevelMixin") in formatter.deferred_printers
+        assert plotting.offline_charts_enabled()
+        plotting.disable_offline_charts()  # before any chart: nothing left behind
+        assert not formatter.deferred_printers and not formatter.type_printers
+        assert not plotting.offline_charts_enabled()
+
+        assert plotting.setup_notebook() is True
+        monkeypatch.setitem(sys.modules, "altair", alt)
+        alt.renderers.enable("default")
+        data, meta = shell.display_formatter.format(BARS)
+        assert "application/vnd.vega.v5+json" in data and alt.renderers.active == "healthcover"
+        assert not formatter.deferred_printers and not formatter.type_printers  # stepped aside
+        data, _ = shell.display_formatter.format(BARS)  # the next chart: Altair's own path
+        assert "application/vnd.vega.v5+json" in data
+    finally:
+        plotting._remove_hook()
+        alt.renderers.enable(before)
+
+
 # --------------------------------------------------------------------------- in a real kernel
 
 
