@@ -4,6 +4,10 @@ financial-protection measures and actuarial helpers.
 Public names are re-exported here once; modules behind them are free to move. Heavier modules
 (protection, poverty, data, actuarial, widgets, report) load on first use, so ``import
 healthcover`` stays quick for scripts that only adjudicate claims.
+
+In a Jupyter kernel, importing healthcover makes Altair charts render with no network (see
+:func:`healthcover.plotting.setup_notebook`; ``HEALTHCOVER_OFFLINE_CHARTS=0`` turns it off).
+Nothing else happens at import: a script or a Dask worker loads neither altair nor IPython.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import importlib
 
 from healthcover.errors import HealthcoverError, HealthcoverWarning, NotStatedError
 from healthcover.scheme import Scheme, list_schemes, load_scheme
+from healthcover.plotting import setup_notebook as _setup_notebook
 
 __version__ = "0.1.0"
 
@@ -68,7 +73,7 @@ _LAZY = {
 _SUBMODULES = {
     "protection", "poverty", "data", "actuarial", "widgets", "report", "claims", "contributions",
     "employee", "constraints", "secondary", "schemes", "scheme", "checks", "money", "scenarios",
-    "sources", "survey", "tables", "text",
+    "sources", "survey", "tables", "text", "plotting", "display",
 }
 
 __all__ = ["HealthcoverError", "HealthcoverWarning", "NotStatedError", "Scheme", "list_schemes", "load_scheme", "__version__", *_LAZY]
@@ -84,3 +89,6 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
+
+
+_setup_notebook()

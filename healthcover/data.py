@@ -263,6 +263,10 @@ class Population:
             f"{len(self.claims)} claims, facilities={self.scheme_id or 'generic'})"
         )
 
+    def _repr_html_(self) -> str:
+        from healthcover.display import population_html
+        return population_html(self)
+
 
 def _value(name: str, overrides: Mapping[str, Any]):
     if name in overrides:

@@ -204,30 +204,12 @@ def tornado(
 
 def tornado_chart(data: pd.DataFrame, *, title: str | None = None):
     """Altair tornado chart of :func:`tornado` data: bars from the low-end to the high-end
-    estimate, a rule at the document's estimate."""
-    import altair as alt
+    estimate, a rule at the document's estimate (built by :func:`healthcover.plotting.tornado_chart`)."""
+    from healthcover.plotting import tornado_chart as chart
 
-    order = list(data["parameter"])
-    bars = (
-        alt.Chart(data)
-        .mark_bar(height=22)
-        .encode(
-            y=alt.Y("parameter:N", sort=order, title=None),
-            x=alt.X("estimate_low:Q", title="Persons in illness-impoverished households (万)",
-                    scale=alt.Scale(zero=False)),
-            x2="estimate_high:Q",
-            tooltip=["parameter", "low", "high", "estimate_low", "estimate_high"],
-        )
-    )
-    rule = (
-        alt.Chart(data.head(1))
-        .mark_rule(color="black", strokeDash=[4, 3])
-        .encode(x="base:Q")
-    )
-    return (bars + rule).properties(
-        width=440, height=40 * max(len(data), 1) + 20,
-        title=title or "Sensitivity of the 1,305万 estimate (one input at a time)",
-    )
+    if title is None and "base" in getattr(data, "columns", ()) and len(data):
+        title = f"Sensitivity of the {float(data['base'].iloc[0]):,.0f}万 estimate (one input at a time)"
+    return chart(data, title=title, x_title="Persons in illness-impoverished households (万)")
 
 
 def monte_carlo_draws(

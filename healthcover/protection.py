@@ -1616,91 +1616,9 @@ def pens_parade(
 
 
 # --------------------------------------------------------------------------- charts
-
-
-def concentration_curve_chart(data: pd.DataFrame, *, title: str | None = None):
-    """Altair chart of :func:`concentration_curve` data with the line of equality."""
-    import altair as alt
-
-    diag = pd.DataFrame({"population_share": [0.0, 1.0], "variable_share": [0.0, 1.0]})
-    equality = (
-        alt.Chart(diag)
-        .mark_line(strokeDash=[4, 4], color="grey")
-        .encode(x="population_share:Q", y="variable_share:Q")
-    )
-    curve = (
-        alt.Chart(data)
-        .mark_line()
-        .encode(
-            x=alt.X("population_share:Q", title="Cumulative share of households, poorest first"),
-            y=alt.Y("variable_share:Q", title="Cumulative share of the variable"),
-            color=alt.Color("variable:N", title=None),
-            tooltip=["variable", "population_share", "variable_share"],
-        )
-    )
-    return (equality + curve).properties(
-        width=360, height=360, title=title or "Concentration curve"
-    )
-
-
-def pens_parade_chart(data: pd.DataFrame, *, title: str | None = None,
-                      upper_quantile: float | None = 0.95):
-    """Altair Pen's parade with paint drips from :func:`pens_parade` data.
-
-    The richest tail of a parade dwarfs the drips, so by default the y axis stops at 1.2 times
-    the ``upper_quantile`` of pre-payment consumption (marks beyond are clipped); pass
-    ``upper_quantile=None`` for the full range.
-    """
-    import altair as alt
-
-    lower = float(min(data["post"].min(), 0.0))
-    if upper_quantile is None:
-        scale = alt.Scale()
-    else:
-        top = float(data["pre"].quantile(upper_quantile)) * 1.2
-        if data["poverty_line"].notna().any():
-            top = max(top, float(data["poverty_line"].iloc[0]) * 1.5)
-        scale = alt.Scale(domain=[lower, top], clamp=False)
-    base = alt.Chart(data).encode(
-        x=alt.X("population_share:Q", title="Cumulative share of persons, ranked by "
-                "pre-payment consumption per head")
-    )
-    drips = base.mark_rule(color="#d62728", opacity=0.7, clip=True).encode(
-        y=alt.Y("pre:Q", title="Consumption per head", scale=scale), y2="post:Q",
-        tooltip=["population_share", "pre", "post", "drip"],
-    )
-    parade = base.mark_line(color="black", clip=True).encode(y=alt.Y("pre:Q", scale=scale))
-    layers = [drips, parade]
-    if data["poverty_line"].notna().any():
-        line = pd.DataFrame({"poverty_line": [float(data["poverty_line"].iloc[0])]})
-        layers.append(
-            alt.Chart(line).mark_rule(strokeDash=[6, 3], color="steelblue").encode(
-                y=alt.Y("poverty_line:Q", scale=scale)
-            )
-        )
-    return alt.layer(*layers).properties(
-        width=520, height=320, title=title or "Pen's parade and paint drips"
-    )
-
-
-def threshold_curve_chart(data: pd.DataFrame, *, measure: str = "headcount",
-                          title: str | None = None):
-    """Altair line of a :func:`threshold_curve` column against the threshold."""
-    import altair as alt
-
-    if measure not in data.columns:
-        raise HealthcoverError(
-            f"threshold_curve_chart: measure '{measure}' is not a column; "
-            f"allowed: {allowed(c for c in data.columns if c != 'threshold')}"
-        )
-    enc = dict(
-        x=alt.X("threshold:Q", title="Threshold (share of the budget)",
-                axis=alt.Axis(format="%")),
-        y=alt.Y(f"{measure}:Q", title=measure.replace("_", " ")),
-        tooltip=list(data.columns),
-    )
-    if "scenario" in data.columns:
-        enc["color"] = alt.Color("scenario:N")
-    return alt.Chart(data).mark_line(point=True).encode(**enc).properties(
-        width=420, height=280, title=title or f"Catastrophic {measure} by threshold"
-    )
+# The chart builders live in healthcover.plotting; these names keep working here.
+from healthcover.plotting import (  # noqa: E402,F401
+    concentration_curve_chart,
+    pens_parade_chart,
+    threshold_curve_chart,
+)

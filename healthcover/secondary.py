@@ -149,6 +149,10 @@ class Composed:
     def __repr__(self) -> str:
         return f"<Composed {self.basic!r} then {self.secondary!r}>"
 
+    def _repr_html_(self) -> str:
+        from healthcover.display import composed_html
+        return composed_html(self)
+
     # --- per-category settings of the secondary scheme ---------------------------------
     def _per_category(self, path: str, default: Any) -> list[Any]:
         s = self.secondary

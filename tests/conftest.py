@@ -1,18 +1,23 @@
-"""Shared fixtures; the browser harness for the dashboards.
+"""Shared fixtures; the browser harness for the dashboards and for JupyterLab.
 
-Browser tests (marked ``browser``) start Voila on a free loopback port, drive Debian's
-chromium with Playwright and block every request that is not to that server, so a page
-that needs the internet fails here as it would in an office without one. Console errors
-are collected, and screenshots and Voila's log land in ``test-artifacts/``.
+Browser tests (marked ``browser``) start Voila (or JupyterLab, :func:`run_jupyterlab`) on a
+free loopback port, drive Debian's chromium with Playwright and block every request that is
+not to that server, so a page that needs the internet fails here as it would in an office
+without one. Console errors are collected, and screenshots and the servers' logs land in
+``test-artifacts/``.
 """
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
+import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -98,6 +103,95 @@ def run_voila(root: Path, *extra: str, name: str = "voila") -> Iterator[ServerUR
             proc.kill()
             proc.wait()
         log.close()
+
+
+class LabServer(str):
+    """A JupyterLab server's base URL, its token, its root directory and its log."""
+
+    token: str
+    root: Path
+    log: Path
+
+    def url(self, path: str) -> str:
+        sep = "&" if "?" in path else "?"
+        return f"{self}{path}{sep}token={self.token}"
+
+
+# JupyterLab user settings for the tests: every cell kept in the page (tests read all outputs),
+# no news or update checks (they would ask the internet).
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false", "checkForUpdates": False},
+}
+
+
+@contextlib.contextmanager
+def run_jupyterlab(root: Path, *, name: str = "jupyterlab") -> Iterator[LabServer]:
+    """JupyterLab from this environment serving ``root`` on 127.0.0.1, with a random token and
+    its own config, data, runtime, IPython and settings directories (nothing of the user's is
+    read or written); yield it; stop it afterwards, whatever happened."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="healthcover-lab-"))
+    for rel, values in LAB_SETTINGS.items():
+        path = home / "settings" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEALTHCOVER_OFFLINE")}
+    env.update(JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"))
+    token = secrets.token_hex(16)
+    proc = log = None
+    for attempt in range(3):  # the port may be taken between choosing and binding it
+        port = _free_port()
+        log_path = ARTIFACTS / f"{name}-{port}.log"
+        cmd = [
+            sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
+            "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: run cells, read models
+            f"--LabApp.user_settings_dir={home / 'settings'}",
+            f"--LabApp.workspaces_dir={home / 'workspaces'}",
+            "--LabApp.news_url=", "--LabApp.extension_manager=readonly",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            cmd.append("--ServerApp.allow_root=True")
+        log = open(log_path, "w", encoding="utf-8")
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        ready = False
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
+                    ready = r.status == 200
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            if ready:
+                break
+            time.sleep(0.25)
+        if ready:
+            break
+        proc.kill()
+        proc.wait()
+        log.close()
+        if attempt == 2:
+            raise RuntimeError(f"JupyterLab did not start within {READY_TIMEOUT_S}s; see {log_path}")
+    server = LabServer(base)
+    server.token, server.root, server.log = token, root, log_path
+    try:
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

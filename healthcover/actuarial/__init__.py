@@ -26,6 +26,7 @@ from healthcover.actuarial.charts import (
     fan_chart,
     payment_chart,
     payment_frame,
+    risk_marks,
 )
 from healthcover.actuarial.fitting import (
     FrequencyFit,
@@ -72,5 +73,6 @@ __all__ = [
     # projection
     "FundRules", "project_fund", "Projection", "share_overspend",
     # charts
-    "payment_frame", "payment_chart", "aggregate_chart", "deficit_frame", "deficit_chart", "fan_chart",
+    "payment_frame", "payment_chart", "risk_marks", "aggregate_chart", "deficit_frame", "deficit_chart",
+    "fan_chart",
 ]

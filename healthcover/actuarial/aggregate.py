@@ -163,6 +163,10 @@ class AggregateLoss:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} method={self.method} mean={self.mean:.6g} sd={self.sd:.6g}>"
 
+    def _repr_html_(self) -> str:
+        from healthcover.display import aggregate_loss_html
+        return aggregate_loss_html(self)
+
 
 # =========================================================================================
 # Characteristic function of S

@@ -1,9 +1,12 @@
-"""Altair charts of the actuarial results; each chart is built from a DataFrame function beside it.
+"""The data of the actuarial charts, and the charts of actuarial results by their old names.
 
 ``payment_frame`` / ``payment_chart``: the fund's payment per claim (CDF, atoms visible).
-``aggregate_chart``: density of the annual payments with VaR, TVaR and income marked.
+``risk_marks`` / ``aggregate_chart``: density of the annual payments with VaR, TVaR and income.
 ``deficit_frame`` / ``deficit_chart``: P(S > income) against income.
 ``fan_chart``: a projection's quantiles by year (data from ``Projection.fan``).
+
+The Altair code lives in :mod:`healthcover.plotting` (builders over DataFrames); the functions
+here turn a result into its DataFrame and call the builder.
 """
 from __future__ import annotations
 
@@ -12,11 +15,13 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from healthcover import plotting
 from healthcover.actuarial.aggregate import LEVELS, AggregateLoss
 from healthcover.actuarial.benefit import Payment
+from healthcover.plotting import fan_chart
 
-__all__ = ["payment_frame", "payment_chart", "aggregate_chart", "deficit_frame", "deficit_chart",
-           "fan_chart"]
+__all__ = ["payment_frame", "payment_chart", "risk_marks", "aggregate_chart", "deficit_frame",
+           "deficit_chart", "fan_chart"]
 
 
 def payment_frame(payment: Payment, n: int = 400, upper_quantile: float = 0.999) -> pd.DataFrame:
@@ -32,30 +37,25 @@ def payment_frame(payment: Payment, n: int = 400, upper_quantile: float = 0.999)
 
 
 def payment_chart(payment: Payment, title: str = "Fund payment per claim"):
-    import altair as alt
+    """The distribution of the fund's payment per claim (:func:`healthcover.plotting.payment_cdf_chart`)."""
+    return plotting.payment_cdf_chart(payment_frame(payment), title=title)
 
-    df = payment_frame(payment)
-    return alt.Chart(df, title=title).mark_line(interpolate="step-after").encode(
-        x=alt.X("payment:Q", title="fund payment per claim (CNY)"),
-        y=alt.Y("cdf:Q", title="P(payment <= x)", scale=alt.Scale(domain=[0, 1])),
-        tooltip=["payment", "cdf"],
-    )
+
+def risk_marks(agg: AggregateLoss, income: float | None = None,
+               levels: Sequence[float] = LEVELS) -> dict[str, float]:
+    """VaR at each level, TVaR at the highest, and the income if given: name -> amount."""
+    marks = {f"VaR {q:.1%}": float(agg.ppf(q)) for q in levels}
+    marks.update({f"TVaR {q:.1%}": float(agg.tvar(q)) for q in list(levels)[-1:]})
+    if income is not None:
+        marks["income"] = float(income)
+    return marks
 
 
 def aggregate_chart(agg: AggregateLoss, income: float | None = None, levels: Sequence[float] = LEVELS,
                     title: str = "Annual fund payments S"):
-    import altair as alt
-
-    df = agg.frame()
-    marks = [{"what": f"VaR {q:.1%}", "x": float(agg.ppf(q))} for q in levels]
-    marks += [{"what": f"TVaR {q:.1%}", "x": float(agg.tvar(q))} for q in levels[-1:]]
-    if income is not None:
-        marks.append({"what": "income", "x": float(income)})
-    dens = alt.Chart(df, title=title).mark_area(opacity=0.5).encode(
-        x=alt.X("x:Q", title="annual fund payments (CNY)"), y=alt.Y("pdf:Q", title="density"))
-    rules = alt.Chart(pd.DataFrame(marks)).mark_rule(strokeDash=[4, 3]).encode(
-        x="x:Q", color=alt.Color("what:N", title=None), tooltip=["what", alt.Tooltip("x:Q", format=",.0f")])
-    return dens + rules
+    """Density of the annual payments with VaR, TVaR and income marked
+    (:func:`healthcover.plotting.aggregate_loss_chart`)."""
+    return plotting.aggregate_loss_chart(agg.frame(), risk_marks(agg, income, levels), title=title)
 
 
 def deficit_frame(agg: AggregateLoss, incomes: Sequence[float] | None = None, n: int = 200) -> pd.DataFrame:
@@ -68,26 +68,5 @@ def deficit_frame(agg: AggregateLoss, incomes: Sequence[float] | None = None, n:
 
 
 def deficit_chart(agg: AggregateLoss, target: float | None = 0.05, title: str = "Probability of a deficit"):
-    import altair as alt
-
-    df = deficit_frame(agg)
-    line = alt.Chart(df, title=title).mark_line().encode(
-        x=alt.X("income:Q", title="income (CNY)"),
-        y=alt.Y("P(deficit):Q", title="P(payments > income)", scale=alt.Scale(type="log")),
-        tooltip=[alt.Tooltip("income:Q", format=",.0f"), alt.Tooltip("P(deficit):Q", format=".3g")])
-    if target is None:
-        return line
-    rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(strokeDash=[4, 3]).encode(y="target:Q")
-    return line + rule
-
-
-def fan_chart(fan: pd.DataFrame, quantity: str = "balance", title: str | None = None):
-    """Bands 5-95% and 25-75% with the median, from ``Projection.fan``."""
-    import altair as alt
-
-    base = alt.Chart(fan, title=title or f"Projected {quantity}").encode(
-        x=alt.X("year:O", title="year"))
-    outer = base.mark_area(opacity=0.25).encode(y=alt.Y("q05:Q", title=f"{quantity} (CNY)"), y2="q95:Q")
-    inner = base.mark_area(opacity=0.45).encode(y="q25:Q", y2="q75:Q")
-    mid = base.mark_line().encode(y="q50:Q")
-    return outer + inner + mid
+    """P(S > income) against income (:func:`healthcover.plotting.deficit_probability_chart`)."""
+    return plotting.deficit_probability_chart(deficit_frame(agg), target=target, title=title)

@@ -286,7 +286,7 @@ class Projection:
         })
 
     def chart(self, quantity: str = "balance", title: str | None = None):
-        from healthcover.actuarial.charts import fan_chart
+        from healthcover.plotting import fan_chart
 
         return fan_chart(self.fan(quantity), quantity, title=title)
 

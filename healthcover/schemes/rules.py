@@ -261,6 +261,11 @@ class SchemeRules:
         o = f", {n} override(s)" if n else ""
         return f"<Scheme {self.id}{v}{o}>"
 
+    def _repr_html_(self) -> str:
+        from healthcover.display import scheme_html
+
+        return scheme_html(self)
+
     # --- parameters ----------------------------------------------------------------------
     @property
     def parameters(self) -> Mapping[str, Parameter]:

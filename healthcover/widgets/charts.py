@@ -17,49 +17,18 @@ in ``widget.spec`` for tests.
 """
 from __future__ import annotations
 
-import contextlib
 import html
-import os
-import re
-from pathlib import Path
 from typing import Any
 
 import altair as alt
 import ipywidgets as widgets
 
+# Rendering lives in healthcover.plotting; these names keep working here.
+from healthcover.plotting import _bundle_cache, _vl_version, chart_svg  # noqa: F401
+from healthcover.plotting import chart_spec as _spec
+from healthcover.plotting import enable_jupyterchart_offline as _enable_offline
+
 __all__ = ["InteractiveChart", "SvgChart", "chart_svg", "chart_widget"]
-
-# vl-convert's number/time format locales per dashboard language.
-_FORMAT_LOCALE = {"zh": "zh-CN", "en": "en-US"}
-
-
-def _spec(chart: Any) -> dict:
-    """A Vega-Lite dict from an Altair chart or a dict already in that form."""
-    if isinstance(chart, dict):
-        return chart
-    if hasattr(chart, "to_dict"):
-        return chart.to_dict()
-    raise TypeError(
-        f"chart must be an Altair chart or a Vega-Lite dict; received {type(chart).__name__}"
-    )
-
-
-def chart_svg(chart: Any, lang: str = "zh") -> str:
-    """Render a chart to an SVG string in the kernel with vl-convert (no browser, no network)."""
-    import vl_convert as vlc  # imported here: it starts a JS runtime (~75 MB) on first use
-
-    return vlc.vegalite_to_svg(
-        _spec(chart),
-        vl_version=_vl_version(),
-        format_locale=_FORMAT_LOCALE.get(lang, "en-US"),
-    )
-
-
-def _vl_version() -> str:
-    """The Vega-Lite version this Altair writes, as vl-convert names it (``"5.20"``)."""
-    from altair.utils._importers import vl_version_for_vl_convert
-
-    return vl_version_for_vl_convert()
 
 
 class SvgChart(widgets.HTML):
@@ -86,40 +55,6 @@ class SvgChart(widgets.HTML):
     def clear(self, message: str = "") -> None:
         self.spec = None
         self.value = f'<div class="hc-chart-empty">{html.escape(message)}</div>'
-
-
-def _bundle_cache() -> Path:
-    """Where the offline bundle is kept between kernels: one file per altair, vl-convert and
-    Vega-Lite version (``$HEALTHCOVER_CACHE`` or ``~/.cache/healthcover``)."""
-    import vl_convert as vlc
-    from altair.utils._importers import vl_version_for_vl_convert
-
-    root = Path(os.environ.get("HEALTHCOVER_CACHE") or Path.home() / ".cache" / "healthcover")
-    name = f"jupyterchart-{alt.__version__}-{vlc.__version__}-{vl_version_for_vl_convert()}.js"
-    return root / re.sub(r"[^A-Za-z0-9_.-]", "_", name)
-
-
-def _enable_offline() -> None:
-    """``JupyterChart.enable_offline()``, with its bundle read from a file when another kernel
-    has built it: vl-convert takes about a second per kernel to bundle the same JavaScript."""
-    cls = alt.JupyterChart
-    if getattr(cls, "_is_offline", False):
-        return
-    try:
-        path = _bundle_cache()
-    except (ImportError, AttributeError):  # altair's internals moved: just bundle
-        return cls.enable_offline(True)
-    with contextlib.suppress(OSError):
-        if hasattr(cls, "_is_offline"):
-            cls._esm = path.read_text(encoding="utf-8")  # what enable_offline sets, no re-bundling
-            cls._is_offline = True
-            return
-    cls.enable_offline(True)
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(cls._esm, encoding="utf-8")
-        tmp.replace(path)  # atomic: a kernel starting beside this one reads all or nothing
 
 
 class InteractiveChart(alt.JupyterChart):
