@@ -130,8 +130,9 @@ def parse_dates(values: pd.Series, table: str, column: str) -> np.ndarray:
             if ts.tzinfo is not None:
                 ts = ts.tz_localize(None)
             out[i] = ts.to_datetime64()
-        parsed = pd.Series(np.where(codes >= 0, out[np.maximum(codes, 0)] if len(out) else np.datetime64("NaT"),
-                                    np.datetime64("NaT")), index=s.index)
+        nat = np.datetime64("NaT", "ns")
+        parsed = pd.Series(np.where(codes >= 0, out[np.maximum(codes, 0)] if len(out) else nat,
+                                    nat), index=s.index)
     raw = parsed.to_numpy()
     bad = np.flatnonzero(pd.isna(raw))
     if bad.size:
@@ -257,7 +258,9 @@ def read_claims(t: BenefitTables, claims: pd.DataFrame, persons: pd.DataFrame | 
 
 def _order_columns(claims: pd.DataFrame, order_by) -> tuple[str, ...]:
     if order_by is None:
-        return ("claim_seq",) if "claim_seq" in claims.columns else ()
+        if "claim_seq" not in claims.columns:
+            return ()
+        order_by = "claim_seq"
     cols = (order_by,) if isinstance(order_by, str) else tuple(order_by)
     missing = [c for c in cols if not isinstance(c, str) or c not in claims.columns]
     if missing:

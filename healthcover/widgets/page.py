@@ -44,6 +44,37 @@ if not log.handlers:
     log.setLevel(logging.INFO)
     log.propagate = False
 
+def quiet_widget_errors(shell: Any = None) -> bool:
+    """In a dashboard kernel, keep widget errors on the server.
+
+    ipywidgets shows an exception raised while handling a message from the browser (a value
+    that fails a widget's validation, sent by a stale or tampered page) with
+    ``shell.showtraceback()``, which sends the full traceback, server paths included, to the
+    visitor. Under Voila (its kernels carry ``VOILA_KERNEL_ID`` or ``VOILA_SERVER_URL``) the
+    shell's ``showtraceback`` is replaced by one that writes the traceback to the server's log
+    and sends the page nothing: the page keeps its last valid state. Returns whether it did.
+    """
+    import os
+
+    if not (os.environ.get("VOILA_KERNEL_ID") or os.environ.get("VOILA_SERVER_URL")):
+        return False
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover - a kernel always has IPython
+            return False
+        shell = get_ipython()
+    if shell is None or getattr(shell, "_healthcover_quiet", False):
+        return shell is not None
+
+    def showtraceback(*args, **kwargs):
+        log.error("widget message failed in the kernel (not shown to the visitor)", exc_info=sys.exc_info())
+
+    shell.showtraceback = showtraceback
+    shell._healthcover_quiet = True
+    return True
+
+
 _CSS = """
 <style>
 .hc-page { max-width: 1100px; font-size: 14px; }
@@ -80,6 +111,7 @@ class Page(widgets.VBox):
         lang: str = "zh",
         sources: Iterable[Label] = (),
     ):
+        quiet_widget_errors()
         self.title = title
         self.subtitle = subtitle
         self.language = language_toggle(lang)
