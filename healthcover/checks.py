@@ -32,7 +32,7 @@ __all__ = [
     "frame", "require_columns", "codes", "money", "unique_ids", "count_column",
     "column", "money_column", "positive_column", "weights", "sizes", "nonempty", "scalar",
     "number", "positive", "non_negative", "in_range", "probability", "choice", "positive_int",
-    "sample", "fmt_values",
+    "sample", "fmt_values", "path_like",
     "measure", "seed", "replicates", "flag", "design_codes", "vector", "weight_vector", "bounds",
     "column_names", "column_name",
 ]
@@ -331,12 +331,23 @@ def probability(func: str, name: str, value: Any, *, open_ends: bool = True) -> 
 
 def choice(func: str, name: str, value: Any, options: tuple[str, ...] | list[str]) -> str:
     try:
-        ok = value in options
+        ok = isinstance(value, (str, bool, int, float, type(None))) and value in options
     except TypeError:  # an unhashable value
         ok = False
     if not ok:
-        raise HealthcoverError(f"{func}: {name} = {value!r} is not allowed; allowed: {allowed(options)}")
+        shown = f"a {type(value).__name__}" if isinstance(value, (pd.DataFrame, pd.Series, np.ndarray)) else repr(value)
+        raise HealthcoverError(f"{func}: {name} = {shown} is not allowed; allowed: {allowed(options)}")
     return value
+
+
+def path_like(func: str, name: str, value: Any):
+    """A file path (str or os.PathLike), or an error."""
+    import os
+
+    if isinstance(value, (str, os.PathLike)) and str(value).strip():
+        return value
+    shown = f"a {type(value).__name__}" if isinstance(value, (pd.DataFrame, pd.Series, np.ndarray)) else repr(value)
+    raise HealthcoverError(f"{func}: {name} = {shown} is not a file path; give a path such as 'tables.xlsx'")
 
 
 def positive_int(func: str, name: str, value: Any) -> int:

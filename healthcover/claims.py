@@ -261,7 +261,12 @@ def _order_columns(claims: pd.DataFrame, order_by) -> tuple[str, ...]:
         if "claim_seq" not in claims.columns:
             return ()
         order_by = "claim_seq"
-    cols = (order_by,) if isinstance(order_by, str) else tuple(order_by)
+    if isinstance(order_by, str):
+        cols = (order_by,)
+    elif isinstance(order_by, (list, tuple)) and order_by:
+        cols = tuple(order_by)
+    else:
+        raise HealthcoverError(f"adjudicate: order_by = {order_by!r}; give a column name or a list of them")
     missing = [c for c in cols if not isinstance(c, str) or c not in claims.columns]
     if missing:
         raise HealthcoverError(f"adjudicate: order_by names {allowed(map(repr, missing))}, not columns of the "
@@ -806,9 +811,14 @@ def payment_curve(t: BenefitTables, costs, *, care: str = "inpatient", facilitie
     limits apply as to one episode. Returns a long table: ``facility, cost, fund_paid, oop,
     fund_share`` (fund_paid / cost, NaN at cost 0), ready for a chart.
     """
-    costs = np.asarray(costs, dtype=np.float64)
+    costs = v.sample("payment_curve", "costs", costs, positive_only=False, min_size=1)
+    v.choice("payment_curve", "care", care, t.care_types)
     facilities = list(t.facilities if facilities is None else facilities)
-    category = t.categories[0] if category is None else category
+    for f in facilities:
+        v.choice("payment_curve", "facilities", f, t.facilities)
+    category = t.categories[0] if category is None else v.choice("payment_curve", "category", category, t.categories)
+    v.count_column(pd.DataFrame({"years_enrolled": [years_enrolled]}), "years_enrolled", "payment_curve",
+                   maximum=MAX_YEARS_ENROLLED)
     nf, nc = len(facilities), len(costs)
     claims = pd.DataFrame({
         "person_id": np.arange(max(nf, 1) * nc),

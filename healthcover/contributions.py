@@ -64,8 +64,7 @@ def contributions(tables: Compiled | ContributionTables, persons: pd.DataFrame, 
     if not isinstance(t, ContributionTables):
         raise HealthcoverError("contributions: the first argument is a scheme's compiled tables "
                                "(scheme.compiled); call scheme.contributions(persons)")
-    if missing not in ("raise", "nan"):
-        raise HealthcoverError(f"contributions: missing = {missing!r}; allowed: raise, nan")
+    v.choice("contributions", "missing", missing, ("raise", "nan"))
     v.frame(persons, "persons")
     v.require_columns(persons, ["person_id", "category"], "persons")
     v.unique_ids(persons["person_id"], "persons", "person_id")

@@ -318,12 +318,8 @@ def synthetic_population(
             f"synthetic_population: unknown parameter(s) {allowed(sorted(unknown))}; "
             f"allowed: {allowed(list(CALIBRATION) + list(ASSUMPTIONS))}"
         )
-    n = int(n_households)
-    if n < 1:
-        raise HealthcoverError(
-            f"synthetic_population: n_households must be a positive integer; received "
-            f"{n_households!r}"
-        )
+    n = checks.positive_int("synthetic_population", "n_households", n_households)
+    seed = checks.seed("synthetic_population", "seed", seed)
     v = lambda name: _value(name, overrides)  # noqa: E731
     rng = np.random.default_rng(seed)
     bar = tqdm(total=3, desc="synthetic population", disable=not progress)
@@ -497,14 +493,14 @@ def scheme_for_population(scheme: Any, *, variant: str | None = None,
     elif overrides:
         scheme = scheme.with_overrides(overrides)
     table = pd.DataFrame(columns=["key", "value", "unit", "description", "citation", "assumption", "derived_from"])
+    if not isinstance(assumptions, bool):
+        raise HealthcoverError(f"household_oop: assumptions must be True or False; received {type(assumptions).__name__}")
     if assumptions:
         table = population_assumptions(scheme.id, scheme.variant)
         given = set(scheme.overrides)
         table = table.loc[np.array([k not in given for k in table["key"]], dtype=bool)].reset_index(drop=True)
         if len(table):
             scheme = scheme.with_overrides(dict(zip(table["key"], table["value"])))
-    elif not isinstance(assumptions, bool):
-        raise HealthcoverError(f"household_oop: assumptions must be True or False; received {assumptions!r}")
     return scheme, table
 
 
@@ -534,6 +530,9 @@ def household_oop(
     ``assumptions=True`` fills it from the population's mapping file with a cited assumption
     (listed in ``attrs["assumptions"]``), ``overrides`` with your own value.
     """
+    if not isinstance(population, Population):
+        raise HealthcoverError(f"household_oop: population must be a healthcover.data.Population (e.g. "
+                               f"hc.synthetic_population(...)); received {type(population).__name__}")
     hh = population.households.copy()
     pid_to_hh = population.persons.set_index("person_id")["household_id"]
     claims = population.claims
@@ -792,7 +791,7 @@ def load_survey(
     ``design``.
     """
     func = "load_survey"
-    path = Path(path)
+    path = Path(checks.path_like("load_survey", "path", path))
     fmt = (format or path.suffix.lstrip(".")).lower()
     readers = {"csv": "csv", "parquet": "parquet", "pq": "parquet", "dta": "dta"}
     if fmt not in readers:

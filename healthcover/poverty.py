@@ -62,7 +62,13 @@ PARAMETERS = tuple(INPUTS)
 
 
 def _check(name: str, value) -> np.ndarray:
-    arr = np.asarray(value, dtype=np.float64)
+    try:
+        if isinstance(value, (bool, np.bool_, str, bytes)):
+            raise TypeError
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise HealthcoverError(f"illness_induced_poor: {name} must be a number (or an array of numbers); "
+                               f"received {value!r}") from None
     if not np.isfinite(arr).all():
         raise HealthcoverError(f"illness_induced_poor: {name} must be finite; received {value!r}")
     if (arr < 0).any():

@@ -277,6 +277,13 @@ def _corrected(gc: float, mu: float, kind: str, ab: tuple[float, float] | None) 
 # --------------------------------------------------------------------------- catastrophic
 
 
+def _method(func: str, method: Any) -> str:
+    if not (isinstance(method, str) and method in METHODS):
+        shown = f"a {type(method).__name__}" if isinstance(method, (pd.DataFrame, pd.Series, np.ndarray)) else repr(method)
+        raise HealthcoverError(f"{func}: method {shown} is not known; allowed: {allowed(METHODS)}")
+    return method
+
+
 def _denominator(method, consumption, food, size, weight, poverty_line) -> np.ndarray:
     """The budget that OOP is compared with, by method (see :func:`catastrophic`)."""
     if method == "total":
@@ -301,10 +308,7 @@ def _prepare(
     func, df, *, oop, consumption, method, food, size, weight, poverty_line, rank, threshold
 ):
     """Validated arrays for the catastrophic-payment measures."""
-    if method not in METHODS:
-        raise HealthcoverError(
-            f"{func}: method {method!r} is not known; allowed: {allowed(METHODS)}"
-        )
+    _method(func, method)
     checks.nonempty(df, func)
     if threshold is not None:
         threshold = checks.scalar(threshold, "threshold", func, positive=False)
@@ -492,8 +496,7 @@ class HouseholdMeasures:
     def budget(self, method: str, poverty_line: float | None = None) -> np.ndarray:
         """:math:`d_i`, what OOP is compared with under ``method`` (see :func:`catastrophic`)."""
         func = self.func
-        if method not in METHODS:
-            raise HealthcoverError(f"{func}: method {method!r} is not known; allowed: {allowed(METHODS)}")
+        _method(func, method)
         line = None
         if method in ("nonfood", "capacity_to_pay") and self.food is None:
             raise HealthcoverError(f"{func}: method '{method}' needs the food column; pass food='<column>'")
@@ -671,8 +674,7 @@ def catastrophic(
     362, 111-117. WHO & World Bank, SDG indicator 3.8.2 metadata. Wagstaff, A. & Eozenou, P.
     (2014). CATA meets IMPOV. World Bank Policy Research Working Paper 6646.
     """
-    if method not in METHODS:
-        raise HealthcoverError(f"catastrophic: method {method!r} is not known; allowed: {allowed(METHODS)}")
+    _method("catastrophic", method)
     checks.nonempty(df, "catastrophic")
     oop_v = checks.money_column(df, oop, "catastrophic", "oop")
     m = HouseholdMeasures(df, consumption=consumption, food=food, size=size, weight=weight, rank=rank, by=by,
@@ -886,6 +888,8 @@ def threshold_curve(
     )
     if thresholds is None:
         thresholds = np.round(np.arange(0.05, 0.6001, 0.01), 2)
+    if isinstance(thresholds, (str, bytes)) or not isinstance(thresholds, Iterable):
+        raise HealthcoverError(f"threshold_curve: thresholds = {thresholds!r}; give a list of shares such as [0.1, 0.25]")
     taus = [checks.scalar(t, "threshold", "threshold_curve", positive=False) for t in thresholds]
     keep = w > 0
     r, w = _shares(oop_v, d)[keep], w[keep]

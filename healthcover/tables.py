@@ -459,7 +459,7 @@ def export(
     """
     func = "export"
     named = _named_tables(tables, func)
-    path = Path(path)
+    path = Path(checks.path_like("export", "path", path))
     suffix = path.suffix.lower().lstrip(".")
     if suffix in FORMATS:
         if formats is not None:

@@ -289,3 +289,70 @@ def test_fuzzed_persons_for_contributions(data):
     assert ((money >= 0) | money.isna()).all().all()
     ok = out["total"].notna()
     np.testing.assert_allclose(out.loc[ok, "total"], money[ok].sum(axis=1), atol=0.011)
+
+
+# --- bad arguments of the public functions ---------------------------------------------------------
+
+BAD_ARGS = [None, "x", float("nan"), -1, {"a": 1}, [1, 2], True, np.inf, pd.DataFrame()]
+
+
+@pytest.fixture(scope="module")
+def small():
+    pop = hc.synthetic_population(40, seed=1)
+    hh = hc.household_oop(pop, DAZU, assumptions=True)
+    return pop, hh
+
+
+CALLS = {
+    "load_scheme(id)": lambda pop, hh, b: hc.load_scheme(b),
+    "load_scheme(variant)": lambda pop, hh, b: hc.load_scheme("dazu-resident", variant=b),
+    "load_scheme(overrides)": lambda pop, hh, b: hc.load_scheme("dazu-resident", overrides=b),
+    "with_overrides": lambda pop, hh, b: DAZU.with_overrides(b),
+    "adjudicate(persons)": lambda pop, hh, b: DAZU.adjudicate(one(), b),
+    "adjudicate(detail)": lambda pop, hh, b: DAZU.adjudicate(one(), detail=b),
+    "adjudicate(order_by)": lambda pop, hh, b: DAZU.adjudicate(one(), order_by=b),
+    "contributions(persons)": lambda pop, hh, b: DAZU.contributions(b),
+    "contributions(missing)": lambda pop, hh, b: DAZU.contributions(pop.persons.head(3).assign(category="adult"), missing=b),
+    "payment_curve(costs)": lambda pop, hh, b: DAZU.payment_curve(b),
+    "payment_curve(care)": lambda pop, hh, b: DAZU.payment_curve([100, 200], care=b),
+    "synthetic_population(n)": lambda pop, hh, b: hc.synthetic_population(b),
+    "synthetic_population(seed)": lambda pop, hh, b: hc.synthetic_population(10, seed=b),
+    "household_oop(population)": lambda pop, hh, b: hc.household_oop(b, DAZU),
+    "household_oop(scheme)": lambda pop, hh, b: hc.household_oop(pop, b),
+    "compare(population)": lambda pop, hh, b: hc.compare(b, "dazu-resident"),
+    "compare(reform)": lambda pop, hh, b: hc.compare(pop, "dazu-resident", b, assumptions=True),
+    "compare(poverty_line)": lambda pop, hh, b: hc.compare(pop, "dazu-resident", {}, assumptions=True, poverty_line=b),
+    "compare(assumptions)": lambda pop, hh, b: hc.compare(pop, "dazu-resident", {}, assumptions=b),
+    "catastrophic(threshold)": lambda pop, hh, b: hc.catastrophic(hh, oop="oop_insured", consumption="consumption",
+                                                                 threshold=b, method="total"),
+    "catastrophic(method)": lambda pop, hh, b: hc.catastrophic(hh, oop="oop_insured", consumption="consumption",
+                                                              threshold=0.1, method=b),
+    "catastrophic(df)": lambda pop, hh, b: hc.catastrophic(b, oop="oop", consumption="c", threshold=0.1, method="total"),
+    "catastrophic(by)": lambda pop, hh, b: hc.catastrophic(hh, oop="oop_insured", consumption="consumption",
+                                                          threshold=0.1, method="total", by=b),
+    "impoverishment(poverty_line)": lambda pop, hh, b: hc.impoverishment(hh, oop="oop_insured", consumption="consumption",
+                                                                        poverty_line=b),
+    "threshold_curve(thresholds)": lambda pop, hh, b: hc.threshold_curve(hh, oop="oop_insured", consumption="consumption",
+                                                                        thresholds=b, method="total"),
+    "compose(secondary)": lambda pop, hh, b: hc.compose(DAZU, b),
+    "check_design(design)": lambda pop, hh, b: hc.check_design(b, against="zhejiang-resident-pilot"),
+    "illness_induced_poor": lambda pop, hh, b: hc.illness_induced_poor(households=b),
+    "for_scheme(scheme_id)": lambda pop, hh, b: hc.for_scheme(pop, b),
+    "population_assumptions": lambda pop, hh, b: hc.population_assumptions(b),
+    "load_survey(path)": lambda pop, hh, b: hc.load_survey(b),
+}
+
+
+@pytest.mark.parametrize("name", list(CALLS))
+def test_bad_arguments_give_a_healthcover_error(small, name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a bad path argument must not write anything anywhere else
+    pop, hh = small
+    raw = []
+    for bad in BAD_ARGS:
+        try:
+            CALLS[name](pop, hh, bad)
+        except hc.HealthcoverError as exc:
+            assert str(exc)
+        except Exception as exc:  # noqa: BLE001 - the point of the test
+            raw.append(f"{bad!r}: {type(exc).__name__}: {exc}")
+    assert raw == []

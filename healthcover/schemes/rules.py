@@ -85,6 +85,12 @@ def _freeze(value: Any) -> Any:
 
 
 def _layer(overrides: Mapping[str, Any] | None, allow: bool) -> Layer | None:
+    if overrides is None:
+        return None
+    if not isinstance(overrides, Mapping):
+        raise HealthcoverError(
+            f"overrides must be a mapping {{'parameter.path': value}}; received {type(overrides).__name__}"
+        )
     if not overrides:
         return None
     return tuple((k, _freeze(v)) for k, v in flatten(overrides)), bool(allow)
@@ -108,6 +114,9 @@ class SchemeRules:
     def load(cls, scheme_id: str | Path, variant: str | None = None,
              overrides: Mapping[str, Any] | None = None, *, allow_out_of_range: bool = False):
         """Load a scheme by id or path for one variant; see :func:`healthcover.load_scheme`."""
+        if variant is not None and not isinstance(variant, str):
+            raise HealthcoverError(f"load_scheme: variant must be a variant's name (a string) or None; "
+                                   f"received {type(variant).__name__}")
         path = find_scheme_file(scheme_id)
         check_file(path)
         meta, _ = read_scheme_file(path)
