@@ -642,19 +642,9 @@ _PRESET_PARTS = ("keys", "design", "weights", "missing")
 
 
 def _preset_dirs() -> list[Path]:
-    from importlib import resources
+    from healthcover.sources import data_dirs
 
-    dirs = []
-    try:
-        packaged = resources.files("healthcover") / "_data" / "surveys"
-        if packaged.is_dir():
-            dirs.append(Path(str(packaged)))
-    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - odd installs
-        pass
-    repo = Path(__file__).resolve().parents[1] / "data" / "surveys"
-    if repo.is_dir() and repo not in dirs:
-        dirs.append(repo)
-    return dirs
+    return [d / "surveys" for d in data_dirs() if (d / "surveys").is_dir()]
 
 
 def survey_presets() -> dict[str, dict]:

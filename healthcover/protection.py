@@ -789,6 +789,24 @@ def impoverishment(
     return m.impoverishment(oop_v, poverty_line=poverty_line, by=by is not None)
 
 
+def _unified_groups(func, oop_v, cons_v, size_v, poverty_line, threshold) -> dict[str, np.ndarray]:
+    """Each household's class in the unified measure (see :func:`unified`), as masks."""
+    z = checks.scalar(poverty_line, "poverty_line", func, positive=True)
+    tau = checks.scalar(threshold, "threshold", func, positive=False)
+    c = cons_v / size_v
+    c_post = (cons_v - oop_v) / size_v
+    d = cons_v - z * size_v
+    pays = oop_v > 0
+    above_after = pays & (c_post >= z)
+    return {
+        "zero": ~pays,
+        "immiserizing": pays & (c < z),
+        "impoverishing": pays & (c >= z) & (c_post < z),
+        "catastrophic": above_after & (oop_v > tau * d),
+        "non_catastrophic": above_after & (oop_v <= tau * d),
+    }
+
+
 def unified(
     df: pd.DataFrame,
     *,
@@ -837,20 +855,7 @@ def unified(
     """
     func = "unified"
     oop_v, cons_v, size_v, v = _person_arrays(func, df, oop, consumption, size, weight)
-    z = checks.scalar(poverty_line, "poverty_line", func, positive=True)
-    tau = checks.scalar(threshold, "threshold", func, positive=False)
-    c = cons_v / size_v
-    c_post = (cons_v - oop_v) / size_v
-    d = cons_v - z * size_v
-    pays = oop_v > 0
-    above_after = pays & (c_post >= z)
-    groups = {
-        "zero": ~pays,
-        "immiserizing": pays & (c < z),
-        "impoverishing": pays & (c >= z) & (c_post < z),
-        "catastrophic": above_after & (oop_v > tau * d),
-        "non_catastrophic": above_after & (oop_v <= tau * d),
-    }
+    groups = _unified_groups(func, oop_v, cons_v, size_v, poverty_line, threshold)
     total = v.sum()
     return {k: float(np.dot(v, g.astype(np.float64)) / total) for k, g in groups.items()}
 
@@ -1466,20 +1471,7 @@ def _unified_influence(df, *, oop, consumption, poverty_line, threshold=0.4, siz
                        weight=None):
     func = "unified"
     oop_v, cons_v, size_v, v = _person_arrays(func, df, oop, consumption, size, weight)
-    z = checks.scalar(poverty_line, "poverty_line", func, positive=True)
-    tau = checks.scalar(threshold, "threshold", func, positive=False)
-    c = cons_v / size_v
-    c_post = (cons_v - oop_v) / size_v
-    d = cons_v - z * size_v
-    pays = oop_v > 0
-    above_after = pays & (c_post >= z)
-    groups = {
-        "zero": ~pays,
-        "immiserizing": pays & (c < z),
-        "impoverishing": pays & (c >= z) & (c_post < z),
-        "catastrophic": above_after & (oop_v > tau * d),
-        "non_catastrophic": above_after & (oop_v <= tau * d),
-    }
+    groups = _unified_groups(func, oop_v, cons_v, size_v, poverty_line, threshold)
     total = v.sum()
     out = {}
     for k, g in groups.items():

@@ -14,14 +14,13 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
 from pydantic import ValidationError
 
 from healthcover.errors import HealthcoverError, allowed
-from healthcover.sources import MAX_DEPTH, MAX_EXPANDED_NODES, read_yaml  # noqa: F401 (re-exported)
+from healthcover.sources import MAX_DEPTH, MAX_EXPANDED_NODES, data_dirs, read_yaml  # noqa: F401 (re-exported)
 from healthcover.schemes.model import (
     APPROX,
     AT_LEAST,
@@ -64,17 +63,7 @@ COMPONENTS = ("individual", "employer", "subsidy_central", "subsidy_provincial",
 
 def scheme_dirs() -> list[Path]:
     """Folders searched for ``<scheme-id>.yaml``: the installed package data, then the repo."""
-    dirs = []
-    try:
-        packaged = resources.files("healthcover") / "_data" / "schemes"
-        if packaged.is_dir():
-            dirs.append(Path(str(packaged)))
-    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - odd installs
-        pass
-    repo = Path(__file__).resolve().parents[2] / "data" / "schemes"
-    if repo.is_dir() and repo not in dirs:
-        dirs.append(repo)
-    return dirs
+    return [d / "schemes" for d in data_dirs() if (d / "schemes").is_dir()]
 
 
 def list_scheme_files() -> dict[str, Path]:
