@@ -484,6 +484,7 @@ class HouseholdMeasures:
             self._g, self.groups = _groups(df, by, func)
         self._ranked: dict[bool, _Ranked] = {}
         self._budgets: dict[tuple, np.ndarray] = {}
+        self._group_weights: np.ndarray | None = None
 
     def _order(self, by: bool) -> _Ranked:
         if by and self.groups is None:
@@ -540,6 +541,22 @@ class HouseholdMeasures:
         if not by:
             return {k: float(out[k][0]) for k in keys}
         return pd.DataFrame({k: out[k] for k in keys}, index=self.groups)
+
+    def headcount(self, oop: Any, *, threshold: float, method: str,
+                  poverty_line: float | None = None) -> tuple[float, np.ndarray]:
+        """The catastrophic headcount overall and in each group, from one pass over the
+        households: ``(overall, per group in the order of self.groups)``."""
+        if self.groups is None:
+            raise HealthcoverError(f"{self.func}: headcount by group needs the groups: pass by='<column>' when preparing")
+        d = self.budget(method, poverty_line)
+        x = self._oop(oop)
+        threshold = checks.scalar(threshold, "threshold", self.func, positive=False)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            e = _shares(x, d) > threshold  # NaN shares (d <= 0) compare False
+        if self._group_weights is None:
+            self._group_weights = np.bincount(self._g, weights=self.weight, minlength=len(self.groups))
+        hit = np.bincount(self._g, weights=np.where(e, self.weight, 0.0), minlength=len(self.groups))
+        return float(hit.sum() / self._group_weights.sum()), hit / self._group_weights
 
     def _incidence(self, r: np.ndarray, threshold: float, by: bool) -> dict[str, np.ndarray]:
         w = self.weight

@@ -294,28 +294,32 @@ class ScenarioModel:
         m = self._measures
         w = self._w
         summary: dict[str, float] = {}
-        frames = []
+        measures, values = [], []
         for key, (threshold, method) in CATASTROPHIC.items():
-            kw = {"threshold": threshold, "method": method, "incidence_only": True}
-            summary[key] = m.catastrophic(oop, **kw)["headcount"]
-            by = m.catastrophic(oop, by=True, **kw)["headcount"]
-            frames.append(pd.DataFrame({"quintile": by.index.astype(int), "measure": key, "value": by.to_numpy()}))
+            summary[key], by = m.headcount(oop, threshold=threshold, method=method)
+            measures.append(key)
+            values.append(by)
         imp = m.impoverishment(oop, poverty_line=self.poverty_line)
         summary["impoverished"] = imp["headcount_post"] - imp["headcount_pre"]
         summary["poverty_post"] = imp["headcount_post"]
         by = m.impoverishment(oop, poverty_line=self.poverty_line, by=True)
-        frames.append(pd.DataFrame({"quintile": by.index.astype(int), "measure": "impoverished",
-                                    "value": (by["headcount_post"] - by["headcount_pre"]).to_numpy()}))
+        measures.append("impoverished")
+        values.append((by["headcount_post"] - by["headcount_pre"]).to_numpy())
         wsum = w.sum()
         summary["fund_total"] = float(np.dot(w, fund))
         summary["fund_per_person"] = float(np.dot(w, fund) / self._persons_w.sum())
         summary["fund_per_household"] = float(np.dot(w, fund) / wsum)
         summary["oop_per_household"] = float(np.dot(w, oop) / wsum)
         summary["oop_p90"] = float(_protection.weighted_percentile(oop, w, 0.9))
-        for key, values in (("fund_per_household", fund), ("oop_per_household", oop)):
-            by_q = np.bincount(self._q, weights=w * values, minlength=5) / self._q_w
-            frames.append(pd.DataFrame({"quintile": np.arange(1, 6), "measure": key, "value": by_q}))
-        by_quintile = pd.concat(frames, ignore_index=True)
+        for key, v in (("fund_per_household", fund), ("oop_per_household", oop)):
+            measures.append(key)
+            values.append(np.bincount(self._q, weights=w * v, minlength=5) / self._q_w)
+        quintiles = m.groups.to_numpy().astype(int)
+        by_quintile = pd.DataFrame({
+            "quintile": np.tile(quintiles, len(measures)),
+            "measure": np.repeat(measures, len(quintiles)),
+            "value": np.concatenate(values),
+        })
         return Outcome(fund=fund, oop=oop, summary=summary, by_quintile=by_quintile)
 
     @property
