@@ -88,9 +88,13 @@ def bucket(values, n: int) -> np.ndarray:
     return (h % np.uint64(max(n, 1))).astype(np.int64)
 
 
+def _ids(df: pd.DataFrame, name: str) -> pd.Series:
+    """The column ``name``, or the index when it carries that name."""
+    return df[name] if name in df.columns else df.index.to_series()
+
+
 def _with_bucket(df: pd.DataFrame, name: str, n: int) -> pd.DataFrame:
-    key = df[name] if name in df.columns else df.index.to_series()
-    return df.assign(**{_PART: bucket(key, n)})
+    return df.assign(**{_PART: bucket(_ids(df, name), n)})
 
 
 def _restore(df: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
@@ -127,6 +131,10 @@ def _adjudicate_partition(claims: pd.DataFrame, persons: pd.DataFrame | None, t:
                           order_by, index_order: bool, *checked) -> pd.DataFrame:
     """The pandas engine on one partition (claims and persons already co-located by owner)."""
     claims = _restore(claims, ("person_id",))
+    if not len(claims) and "date" in claims.columns and not pd.api.types.is_datetime64_any_dtype(claims["date"]):
+        # An empty partition (or the metadata) has no date to parse; the engine's string
+        # path cannot build an empty datetime column, so give it one.
+        claims = claims.assign(date=pd.Series(pd.to_datetime([]), index=claims.index))
     if persons is not None:
         persons = _restore(persons, ("person_id", "household_id"))
     if index_order and len(claims) and _orderable(claims.index):
@@ -154,7 +162,7 @@ def _attach_households(claims: pd.DataFrame, persons: pd.DataFrame, n: int) -> p
             f"persons: person_id {checks.fmt_values(pid[dup].head(5).tolist())} appears more than once; "
             "each person_id must be unique"
         )
-    row = pd.Index(pid.to_numpy()).get_indexer(claims["person_id"].to_numpy())
+    row = pd.Index(pid.to_numpy()).get_indexer(_ids(claims, "person_id").to_numpy())
     found = row >= 0
     hh = persons["household_id"].to_numpy()[np.where(found, row, 0)] if len(persons) else np.zeros(len(claims))
     part = np.where(found, bucket(pd.Series(hh), n), 0)  # a claim without its person fails in the engine
@@ -162,7 +170,7 @@ def _attach_households(claims: pd.DataFrame, persons: pd.DataFrame, n: int) -> p
 
 
 def _person_ids(p: pd.DataFrame, n: int) -> pd.DataFrame:
-    ids = p["person_id"] if "person_id" in p.columns else p.index.to_series()
+    ids = _ids(p, "person_id")
     return pd.DataFrame({"person_id": ids.to_numpy(), _PART: bucket(ids, n)})
 
 
