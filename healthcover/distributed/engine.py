@@ -19,7 +19,7 @@ from healthcover import contributions as _contributions
 from healthcover.errors import HealthcoverError, HealthcoverWarning, allowed
 from healthcover.schemes.compile import BenefitTables
 
-__all__ = ["adjudicate", "contributions", "owner_key", "bucket", "OWNER_KEYS"]
+__all__ = ["adjudicate", "contributions", "household_oop", "owner_key", "bucket", "OWNER_KEYS"]
 
 #: Helper columns (dropped before a partition reaches the engine).
 _PART = "__healthcover_partition__"
@@ -290,18 +290,82 @@ def adjudicate(t: BenefitTables, claims, persons=None, *, detail: bool = False,
             "pool, if any, are applied in the order of the claims' index, then cost, as in pandas; give a claim_seq "
             "column (or order_by=) to state the order", HealthcoverWarning, stacklevel=3,
         )
-    owner = owner_key(t, persons)
-    located = _by_divisions(claims, persons, owner, func)
-    extra = ()
-    c, p = located if located is not None else _shuffled(claims, persons, owner, func)
-    if p is not None and owner == "household_id":
-        extra = (_unique_persons(p, max(c.npartitions, 1)),)
+    c, p, extra = _colocated(t, claims, persons, func)
     if p is None:
         return c.map_partitions(_adjudicate_partition, None, t, detail, order_by, index_order, *extra, meta=meta)
     # Partition i of the claims and of the persons hold the same owners (same divisions, or
     # the same hash bucket).
     return dd.map_partitions(_adjudicate_partition, c, p, t, detail, order_by, index_order, *extra, meta=meta,
                              align_dataframes=False)
+
+
+def _colocated(t: BenefitTables, claims, persons, func: str):
+    """(claims, persons, dependencies): partitions where every limit owner's claims and persons meet."""
+    owner = owner_key(t, persons)
+    located = _by_divisions(claims, persons, owner, func)
+    c, p = located if located is not None else _shuffled(claims, persons, owner, func)
+    extra = ()
+    if p is not None and owner == "household_id":
+        extra = (_unique_persons(p, max(c.npartitions, 1)),)
+    return c, p, extra
+
+
+def _household_sums(claims: pd.DataFrame, persons: pd.DataFrame | None, t: BenefitTables, order_by,
+                    index_order: bool, *checked) -> pd.DataFrame:
+    """Fund payment and out of pocket of one partition's claims, summed by household."""
+    res = _adjudicate_partition(claims, persons, t, False, order_by, index_order)
+    hh = claims["household_id"].to_numpy()
+    return pd.DataFrame({"household_id": hh, "fund_paid": res["fund_paid"].to_numpy(),
+                         "oop_insured": res["oop"].to_numpy()}).groupby("household_id", sort=False).sum().reset_index()
+
+
+def _insured_only(persons: pd.DataFrame) -> pd.DataFrame:
+    return persons[persons["insured"].astype(bool).to_numpy()]
+
+
+def household_oop(households, persons, claims, scheme=None):
+    """:func:`healthcover.data.household_oop` of a population mapped to ``scheme`` whose tables
+    are Dask DataFrames: the households (a lazy Dask DataFrame) with ``cost``,
+    ``oop_uninsured`` and, with a scheme, ``fund_paid`` and ``oop_insured``. Claims of care the
+    scheme does not have and of persons it does not insure are paid by the patient, as in pandas
+    (``attrs`` are not kept: a Dask frame has none)."""
+    dd = _dask()
+    func = "household_oop"
+    households, persons, claims = (f if _is_frame(f) else dd.from_pandas(_frame(f, name, func), npartitions=1)
+                                   for f, name in ((households, "households"), (persons, "persons"),
+                                                   (claims, "claims")))
+    keep = ["person_id", "household_id"] + (["insured"] if "insured" in persons.columns else [])
+    who = persons[keep]
+    if "household_id" in claims.columns:
+        claims = claims.drop(columns="household_id")
+    had_seq = "claim_seq" in claims.columns
+    # The claims' own index orders same-day claims when there is no claim_seq (as in pandas):
+    # it travels as a column through the merge that tells each claim its household.
+    claims = claims.assign(**{_INDEX: claims.index})
+    claims = claims.merge(who, on="person_id", how="left")
+    cost = claims.groupby("household_id")["cost"].sum(split_out=True).rename("cost")
+    out = households.merge(cost.to_frame(), left_on="household_id", right_index=True, how="left")
+    out = out.assign(cost=out["cost"].fillna(0.0))
+    out = out.assign(oop_uninsured=out["cost"])
+    if scheme is None:
+        return out
+    t = scheme.compiled.benefits
+    covered = claims["care"].isin(list(scheme.care_types))
+    insured = persons
+    if "insured" in persons.columns:
+        covered = covered & claims["insured"].fillna(False).astype(bool)
+        insured = persons.map_partitions(_insured_only, meta=persons._meta)
+    engine_claims = claims[covered].drop(columns=[c for c in ("insured",) if c in claims.columns])
+    order_by = None if had_seq else (_INDEX,)
+    c, p, extra = _colocated(t, engine_claims, insured, func)
+    meta = pd.DataFrame({"household_id": engine_claims._meta["household_id"].to_numpy(),
+                         "fund_paid": np.zeros(0), "oop_insured": np.zeros(0)})
+    sums = dd.map_partitions(_household_sums, c, p, t, order_by, False, *extra, meta=meta, align_dataframes=False)
+    paid = (claims[~covered].assign(fund_paid=0.0, oop_insured=claims["cost"])
+            [["household_id", "fund_paid", "oop_insured"]])
+    both = dd.concat([sums, paid]).groupby("household_id")[["fund_paid", "oop_insured"]].sum(split_out=True)
+    out = out.merge(both, left_on="household_id", right_index=True, how="left")
+    return out.assign(fund_paid=out["fund_paid"].fillna(0.0), oop_insured=out["oop_insured"].fillna(0.0))
 
 
 # --------------------------------------------------------------------------- contributions
