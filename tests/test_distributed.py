@@ -244,3 +244,18 @@ def test_a_local_cluster_of_two_processes_gives_the_pandas_result():
     assert len(set(workers.values())) == 2
     _compare(got, ref)
     pd.testing.assert_frame_equal(got_c.loc[ref_c.index], ref_c, check_exact=True)
+
+
+@pytest.mark.parametrize("scheme_id, variant", SCHEMES)
+def test_household_oop_of_dask_frames_is_the_pandas_table(scheme_id, variant):
+    pop = hc.synthetic_population(200, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HealthcoverWarning)
+        ref = hc.household_oop(pop, scheme_id, variant=variant, assumptions=True)
+        dpop = data.Population(dd.from_pandas(pop.households, npartitions=2),
+                               dd.from_pandas(pop.persons.sample(frac=1, random_state=1), npartitions=3, sort=False),
+                               dd.from_pandas(pop.claims.sample(frac=1, random_state=2), npartitions=4, sort=False))
+        got = hc.household_oop(dpop, scheme_id, variant=variant, assumptions=True).compute(scheduler="threads")
+    assert list(got.columns) == list(ref.columns)
+    got = got.set_index("household_id").loc[ref["household_id"]].reset_index()
+    pd.testing.assert_frame_equal(got, ref, check_exact=False, rtol=1e-12, check_dtype=False)
