@@ -1,5 +1,5 @@
 # healthcover: `make dashboard` serves the dashboards, `make test` runs the whole suite.
-# Both build .venv on first use (python3 -m venv + pip install -e '.[test,data,report]')
+# Both build .venv on first use (python3 -m venv + pip install -e '.[test,data,report,dask]')
 # and install Debian's chromium and CJK fonts for the browser tests when they are missing.
 
 VENV   ?= .venv
@@ -18,7 +18,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml requirements-lock.txt $(wildcard share/jupyter/voila/templates/healthcover/*)
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements-lock.txt -e '.[test,data,report]'
+	$(PY) -m pip install --quiet -c requirements-lock.txt -e '.[test,data,report,dask]'
 	@if [ -x /usr/bin/chromium ] && dpkg -s fonts-noto-cjk >/dev/null 2>&1; then :; \
 	elif command -v apt-get >/dev/null; then \
 	  echo "Installing Debian chromium and fonts-noto-cjk (browser tests, Chinese labels)"; \
@@ -44,7 +44,7 @@ report: $(STAMP)
 lock:
 	rm -rf .venv-lock && python3 -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet --upgrade pip
-	.venv-lock/bin/python -m pip install --quiet -e '.[test,data,report]'
+	.venv-lock/bin/python -m pip install --quiet -e '.[test,data,report,dask]'
 	{ sed -n '/^#/p' requirements-lock.txt; .venv-lock/bin/python -m pip freeze --exclude-editable; } > requirements-lock.txt.new
 	mv requirements-lock.txt.new requirements-lock.txt
 	rm -rf .venv-lock

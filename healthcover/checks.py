@@ -20,6 +20,7 @@ Three families:
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any, Sequence
 
 import numpy as np
@@ -34,7 +35,7 @@ __all__ = [
     "number", "positive", "non_negative", "in_range", "probability", "choice", "positive_int",
     "sample", "fmt_values", "path_like",
     "measure", "seed", "replicates", "flag", "design_codes", "vector", "weight_vector", "bounds",
-    "column_names", "column_name",
+    "column_names", "column_name", "is_dask", "index_as_columns",
 ]
 
 
@@ -536,3 +537,26 @@ def column_names(df: pd.DataFrame, names: Any, func: str, role: str) -> list[str
             f"{func}: {role} {fmt_values(missing)} not in the data; columns are: {allowed(map(str, df.columns))}"
         )
     return names
+
+
+# --------------------------------------------------------------------------- collections
+
+
+def is_dask(obj: Any) -> bool:
+    """Whether ``obj`` is a Dask collection (a Dask DataFrame or Series), without importing
+    Dask: a Dask object exists only once its user has imported Dask, so pandas input costs
+    a dictionary look-up."""
+    dask = sys.modules.get("dask")
+    return dask is not None and obj is not None and dask.is_dask_collection(obj)
+
+
+def index_as_columns(df: Any, names: Sequence[str]) -> Any:
+    """``df`` with each id in ``names`` that travels as the index (``set_index("person_id")``,
+    ``read_parquet(..., index="household_id")``) also given as a column, as the engine reads
+    it; anything else is returned unchanged (for :func:`frame` to judge)."""
+    if not isinstance(df, pd.DataFrame):
+        return df
+    for name in names:
+        if name not in df.columns and df.index.name == name:
+            df = df.assign(**{name: df.index.to_numpy()})
+    return df

@@ -463,13 +463,19 @@ def for_scheme(
     claims = population.claims.copy()
     # Dicts over the distinct values: Series.map with a function calls it once per row.
     claims["facility"] = claims["facility"].map({k: ("" if v is None else v) for k, v in fmap.items()})
-    claims["care"] = claims["care"].map({c: kmap.get(c) or c for c in claims["care"].unique()})
+    lazy = checks.is_dask(claims)
+    if lazy:  # Dask: the distinct care codes are not known without computing; replace the mapped ones
+        claims["care"] = claims["care"].replace({c: v for c, v in kmap.items() if v})
+    else:
+        claims["care"] = claims["care"].map({c: kmap.get(c) or c for c in claims["care"].unique()})
     persons = population.persons.copy()
     insured = persons["category"].map({k: v is not None for k, v in cmap.items()}).astype(bool)
     persons["category"] = persons["category"].map({k: ("" if v is None else v) for k, v in cmap.items()})
     if "insured" in persons.columns:
         insured &= persons["insured"].astype(bool)
-    if not insured.all() or "insured" in persons.columns:
+    if checks.is_dask(persons):
+        persons["insured"] = insured
+    elif not insured.all() or "insured" in persons.columns:
         persons["insured"] = insured.to_numpy()
     info = {**population.info, "mapping": {"facilities": fmap, "care": kmap, "categories": cmap}}
     return replace(population, claims=claims, persons=persons, scheme_id=scheme_id, info=info)
@@ -533,6 +539,8 @@ def household_oop(
     if not isinstance(population, Population):
         raise HealthcoverError(f"household_oop: population must be a healthcover.data.Population (e.g. "
                                f"hc.synthetic_population(...)); received {type(population).__name__}")
+    if any(checks.is_dask(f) for f in (population.households, population.persons, population.claims)):
+        return _household_oop_dask(population, scheme, variant=variant, overrides=overrides, assumptions=assumptions)
     hh = population.households.copy()
     pid_to_hh = population.persons.set_index("person_id")["household_id"]
     claims = population.claims
@@ -566,6 +574,23 @@ def household_oop(
     hh["fund_paid"] = hh["household_id"].map(fund).fillna(0.0).to_numpy()
     hh["oop_insured"] = hh["household_id"].map(oop).fillna(0.0).to_numpy()
     return hh
+
+
+def _household_oop_dask(population: Population, scheme: Any, **kwargs):
+    """household_oop of a population whose tables are Dask DataFrames (a lazy Dask frame of
+    households; see :func:`healthcover.distributed.engine.household_oop`)."""
+    from healthcover.distributed import engine as _distributed
+
+    if scheme is None:
+        return _distributed.household_oop(population.households, population.persons, population.claims)
+    scheme, _ = scheme_for_population(scheme, **kwargs)
+    pop = population
+    if pop.scheme_id is None:
+        pop = for_scheme(pop, scheme.id)
+    elif pop.scheme_id != scheme.id:
+        raise HealthcoverError(f"household_oop: the population is mapped to '{pop.scheme_id}' but the scheme is "
+                               f"'{scheme.id}'; pass the generic population")
+    return _distributed.household_oop(pop.households, pop.persons, pop.claims, scheme)
 
 
 def adjudicate_population(pop: Population, scheme: Any) -> tuple[np.ndarray, np.ndarray, int]:

@@ -22,6 +22,7 @@ Conventions shared by all functions:
 """
 from __future__ import annotations
 
+import importlib
 import warnings
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -75,6 +76,13 @@ IMPOVERISHMENT_KEYS = (
 UNIFIED_KEYS = ("zero", "immiserizing", "impoverishing", "catastrophic", "non_catastrophic")
 XU_EQUIVALENCE_EXPONENT = 0.56
 XU_BAND = (0.45, 0.55)
+
+
+def _on_dask(name: str) -> Callable[..., Any]:
+    """The Dask implementation of a measure (:mod:`healthcover.distributed.measures`), loaded
+    only when a Dask object is passed: pandas users never import Dask, and the measures module
+    sits above this one (it builds on these definitions)."""
+    return importlib.import_module("healthcover.distributed.measures").MEASURES[name]
 
 
 # --------------------------------------------------------------------------- primitives
@@ -244,6 +252,9 @@ def concentration_index(
     429-432. Erreygers, G. (2009). Correcting the concentration index. *Journal of Health
     Economics* 28, 504-515.
     """
+    if checks.is_dask(h):
+        return _on_dask("concentration_index")(h, rank, w, kind=kind, bounds=bounds)
+
     func = "concentration_index"
     checks.choice(func, "kind", kind, CONCENTRATION_KINDS)
     h = checks.vector(func, "h", h)
@@ -691,6 +702,12 @@ def catastrophic(
     362, 111-117. WHO & World Bank, SDG indicator 3.8.2 metadata. Wagstaff, A. & Eozenou, P.
     (2014). CATA meets IMPOV. World Bank Policy Research Working Paper 6646.
     """
+    if checks.is_dask(df):
+        return _on_dask("catastrophic")(
+            df, oop=oop, consumption=consumption, threshold=threshold, method=method, food=food,
+            size=size, weight=weight, poverty_line=poverty_line, rank=rank, by=by
+        )
+
     _method("catastrophic", method)
     checks.nonempty(df, "catastrophic")
     oop_v = checks.money_column(df, oop, "catastrophic", "oop")
@@ -800,6 +817,12 @@ def impoverishment(
     Wagstaff, A. & van Doorslaer, E. (2003). Catastrophe and impoverishment in paying for health
     care. *Health Economics* 12, 921-934.
     """
+    if checks.is_dask(df):
+        return _on_dask("impoverishment")(
+            df, oop=oop, consumption=consumption, poverty_line=poverty_line, size=size,
+            weight=weight, by=by
+        )
+
     func = "impoverishment"
     oop_v, _, _, _ = _person_arrays(func, df, oop, consumption, size, weight)
     m = HouseholdMeasures(df, consumption=consumption, size=size, weight=weight, by=by, func=func)
@@ -870,6 +893,12 @@ def unified(
     financial protection in health. World Bank Policy Research Working Paper 6646.
     WHO & World Bank (2021), SDG indicator 3.8.2 (revised). O'Donnell et al. (2008), ch. 18-19.
     """
+    if checks.is_dask(df):
+        return _on_dask("unified")(
+            df, oop=oop, consumption=consumption, poverty_line=poverty_line, threshold=threshold,
+            size=size, weight=weight
+        )
+
     func = "unified"
     oop_v, cons_v, size_v, v = _person_arrays(func, df, oop, consumption, size, weight)
     groups = _unified_groups(func, oop_v, cons_v, size_v, poverty_line, threshold)
@@ -1178,6 +1207,11 @@ def concentration_indices(
     O'Donnell, O., O'Neill, S., Van Ourti, T. & Walsh, B. (2016). conindex: Estimation of
     concentration indices. *The Stata Journal* 16(1), 112-138. O'Donnell et al. (2008), ch. 8.
     """
+    if checks.is_dask(df):
+        return _on_dask("concentration_indices")(
+            df, variable=variable, rank=rank, weight=weight, bounds=bounds, kinds=kinds
+        )
+
     h, x, w, kinds, ab = _indices_setup("concentration_indices", df, variable, rank, weight,
                                         bounds, kinds)
     gc, mu, _, _ = _gc_influence(h, x, w, influence=False)
@@ -1396,6 +1430,9 @@ def kakwani(
     Equity in the finance of health care: some further international comparisons. *Journal of
     Health Economics* 18, 263-290.
     """
+    if checks.is_dask(df):
+        return _on_dask("kakwani")(df, payment=payment, income=income, weight=weight)
+
     out = _kakwani_parts(*_kakwani_setup(df, payment, income, weight), influence=False)
     return {k: out[k][0] for k in KAKWANI_KEYS}
 

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from healthcover import checks
 from healthcover import claims as _claims
 from healthcover import contributions as _contributions
 from healthcover.schemes import list_schemes
@@ -27,12 +28,25 @@ class Scheme(SchemeRules):
 
     def contributions(self, persons: pd.DataFrame, **kwargs) -> pd.DataFrame:
         """Per person: total, individual, employer, subsidies by level, personal account, pooled fund
-        (see :func:`healthcover.contributions.contributions`)."""
+        (see :func:`healthcover.contributions.contributions`). A Dask DataFrame gives a lazy Dask
+        DataFrame (:func:`healthcover.distributed.contributions`)."""
+        if checks.is_dask(persons):
+            from healthcover.distributed import engine as distributed
+
+            return distributed.contributions(self.compiled, persons, **kwargs)
+        persons = checks.index_as_columns(persons, ("person_id",))
         return _contributions.contributions(self.compiled, persons, **kwargs)
 
     def adjudicate(self, claims: pd.DataFrame, persons: pd.DataFrame | None = None, **kwargs) -> pd.DataFrame:
         """Per claim: eligible cost, deductible, rate, fund paid, out of pocket, limit reason
-        (see :func:`healthcover.claims.adjudicate`)."""
+        (see :func:`healthcover.claims.adjudicate`). Dask DataFrames give a lazy Dask DataFrame
+        with the same columns, index and numbers (:func:`healthcover.distributed.adjudicate`)."""
+        if checks.is_dask(claims) or checks.is_dask(persons):
+            from healthcover.distributed import engine as distributed
+
+            return distributed.adjudicate(self.compiled.benefits, claims, persons, **kwargs)
+        claims = checks.index_as_columns(claims, ("person_id",))
+        persons = checks.index_as_columns(persons, ("person_id", "household_id"))
         return _claims.adjudicate(self.compiled.benefits, claims, persons, **kwargs)
 
     def payment_curve(self, costs, **kwargs) -> pd.DataFrame:

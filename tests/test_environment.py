@@ -19,6 +19,8 @@ CONDA_ONLY = {"python", "pip"}
 # conda-forge names that differ from the pip (PyPI) name of the same distribution. On
 # conda-forge, `playwright` is Microsoft's Node CLI; the Python bindings are
 # `playwright-python`. Add a row here when a package's two names differ.
+#: The extras `make install` (and so `make test`) installs: the suite runs Dask on a LocalCluster.
+MAKE_EXTRAS = ("test", "data", "report", "dask")
 CONDA_TO_PIP = {
     "playwright-python": "playwright",
 }
@@ -117,9 +119,9 @@ def test_version_floors_agree():
 def test_environment_installs_the_package_with_its_extras():
     _, pip = conda_requirements()
     editable = [line for line in pip if line.replace(" ", "").startswith("-e.")]
-    assert editable, "environment.yml's pip section must install the package: -e .[test,data,report]"
+    assert editable, "environment.yml's pip section must install the package: -e .[test,data,report,dask]"
     extras = set(re.search(r"\[([^\]]*)\]", editable[0]).group(1).split(","))
-    assert {"test", "data", "report"} <= extras
+    assert set(MAKE_EXTRAS) <= extras
 
 
 def test_playwright_is_the_python_package_on_conda_forge():
@@ -157,7 +159,7 @@ def test_lock_pins_every_dependency_at_or_above_its_floor():
 
     from healthcover.report import read_lock
 
-    everything = requirements_with(["test", "data", "report"])  # what make install installs
+    everything = requirements_with(list(MAKE_EXTRAS))  # what make install installs
     pins = read_lock(ROOT / "requirements-lock.txt")  # raises on a line that is not a pin
     unpinned = sorted(set(everything) - set(pins))
     assert not unpinned, f"requirements-lock.txt does not pin {', '.join(unpinned)}; run make lock"
@@ -167,4 +169,4 @@ def test_lock_pins_every_dependency_at_or_above_its_floor():
 
 def test_make_install_uses_the_lock():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "-c requirements-lock.txt -e '.[test,data,report]'" in makefile
+    assert f"-c requirements-lock.txt -e '.[{','.join(MAKE_EXTRAS)}]'" in makefile

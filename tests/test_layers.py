@@ -20,7 +20,7 @@ def test_lint_imports_keeps_every_contract():
     assert "0 broken" in r.stdout
 
 
-@pytest.mark.parametrize("module", ["altair", "IPython", "ipywidgets", "jupyterlab", "voila", "vl_convert"])
+@pytest.mark.parametrize("module", ["altair", "IPython", "ipywidgets", "jupyterlab", "voila", "vl_convert", "dask"])
 def test_the_engine_runs_without_the_display_stack(module):
     code = (
         "import sys, pandas as pd, healthcover as hc\n"
