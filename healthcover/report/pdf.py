@@ -110,7 +110,19 @@ def pin_pdf(data: bytes, when: _dt.datetime) -> bytes:
         new = stamp if len(stamp) == len(old) else stamp[: len(old)].ljust(len(old), b"0")
         return m.group(1) + new + b")"
 
-    return re.sub(rb"(/(?:CreationDate|ModDate)\s*\()(D:[^)]*)\)", fix, data)
+    data = re.sub(rb"(/(?:CreationDate|ModDate)\s*\()(D:[^)]*)\)", fix, data)
+    # Chromium names the tagged PDF's structure elements after DOM node numbers, which depend on
+    # the order the page built its nodes in; renumber them by first appearance (same width, so
+    # the cross-reference offsets stay right).
+    names: dict[bytes, bytes] = {}
+
+    def node(m: re.Match) -> bytes:
+        digits = m.group(1)
+        if digits not in names:
+            names[digits] = str(len(names)).zfill(len(digits)).encode()
+        return b"(node" + names[digits] + b")"
+
+    return re.sub(rb"\(node(\d{8})\)", node, data)
 
 
 def print_pdf(html_path: Path, pdf_path: Path, chromium: str, when: _dt.datetime) -> str:
