@@ -244,11 +244,16 @@ class ScenarioModel:
         for care in pool.cares:
             c = t.care_types.index(care)
             cells = slice(c * ncat * nfac, (c + 1) * ncat * nfac)
-            for a in (t.covered, t.fixed, t.deductible, t.rates, t.uppers, t.bonus, t.per_claim, t.annual):
-                h.update(np.ascontiguousarray(a[cells]).tobytes())
-            for a in (t.per_year, t.cost_basis, t.household, t.pool):
-                h.update(np.ascontiguousarray(a[c:c + 1]).tobytes())
-        h.update(repr((t.bonus_schedule, t.selfpay_share)).encode())
+            for a in (t.covered, t.fixed, t.deductible, t.rates, t.uppers, t.bonus, t.per_claim, t.annual,
+                      t.wage_deductible, t.wage_limit, t.deductible_factors, t.stay_limit, t.out_of_county):
+                if a is not None:
+                    h.update(np.ascontiguousarray(a[cells]).tobytes())
+            for a in (t.per_year, t.cost_basis, t.household, t.pool, t.carry):
+                if a is not None:
+                    h.update(np.ascontiguousarray(a[c:c + 1]).tobytes())
+        h.update(repr((t.bonus_schedule, t.selfpay_share, t.account_pays, t.account_carry)).encode())
+        if t.account is not None:
+            h.update(np.ascontiguousarray(t.account).tobytes())
         return h.hexdigest()
 
     def _pool_totals(self, name: str, scheme) -> tuple[np.ndarray, np.ndarray, dict, bool]:
