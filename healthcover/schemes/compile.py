@@ -266,7 +266,7 @@ def compile_rules(meta: SchemeMeta, params: Mapping[str, Parameter], variant: st
     contributions = _contributions(meta, params, variant, file_name, problems, relaxed)
     if not relaxed:
         problems += _relations(meta, params, variant, file_name)
-    return Compiled(benefits, contributions), problems
+    return Compiled(benefits, contributions), list(dict.fromkeys(problems))
 
 
 def _outside(where: str, path: str, cell: str, value, rule: str, src) -> str:
@@ -811,7 +811,7 @@ def _subsidy_floor(meta, params, variant, where, components, comps, cats) -> lis
             if subsidy < floor * standard - 1e-6:
                 src = leaf.source or p.source
                 problems.append(
-                    f"{where}: the subsidies of category {cat} add up to {_fmt(round(subsidy, 2))} = "
+                    f"{where}: contributions.subsidy_* of category {cat} add up to {_fmt(round(subsidy, 2))} = "
                     f"{subsidy / standard:.0%} of the standard {_fmt(standard)}, below the document's floor of "
                     f"{_fmt(floor)} ({src.cite()}); pass allow_out_of_range=True to explore it as a reform")
     return problems

@@ -403,12 +403,12 @@ class Leaf:
             return "not stated in the document"
         if self.kind == SHARE_OF_TOTAL:
             if self.lo is not None and self.hi is not None:
-                return f"a share of the standard in [{_num(self.lo)}, {_num(self.hi)}]"
+                return f"share of the standard in [{_num(self.lo)}, {_num(self.hi)}]"
             if self.hi is not None:
-                return f"a share of the standard of at most {_num(self.hi)}"
+                return f"share of the standard, at most {_num(self.hi)}"
             if self.lo is not None:
-                return f"a share of the standard of at least {_num(self.lo)}"
-            return f"exactly {_num(self.original if self.overridden else self.value)} of the standard"
+                return f"share of the standard, at least {_num(self.lo)}"
+            return f"share of the standard, exactly {_num(self.original if self.overridden else self.value)}"
         return f"exactly {_num(self.original if self.overridden else self.value)}"
 
     def within(self, value: Any) -> bool:
