@@ -46,7 +46,8 @@ def test_codes_the_issue_names():
     assert set(s.care_types) == {"inpatient", "special_outpatient", "accident_outpatient"}
     classes = {c: code.attributes["benefit_class"] for c, code in s.meta.categories.items()}
     assert classes == {
-        "adult": "adult", "student": "student", "dibao_student": "student", "dibao": "adult",
+        "adult": "adult", "student": "student", "child": "student", "dibao_student": "student",
+        "dibao_child": "student", "dibao": "adult",
         "poor_disabled": "adult", "severely_disabled": "adult", "low_income_elderly": "adult",
     }
 
