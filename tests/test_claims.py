@@ -173,8 +173,10 @@ def test_invariants(rows, tier, cats):
     s = hc.load_scheme("dazu-resident", variant=tier)
     persons, claims = _frame(rows, cats)
     r = s.adjudicate(claims, persons)
-    assert (r.fund_paid >= 0).all() and (r.oop >= 0).all()
-    assert np.all(np.abs(r.fund_paid + r.oop - claims.cost) < 1e-6)
+    # Tier 1's urban special-subsidy account pays part of the patient's share (Art. 14(四)1).
+    account = r["account_paid"] if "account_paid" in r else 0.0
+    assert (r.fund_paid >= 0).all() and (r.oop >= 0).all() and np.all(np.asarray(account) >= 0)
+    assert np.all(np.abs(r.fund_paid + account + r.oop - claims.cost) < 1e-6)
     assert np.allclose(r.fund_paid * 100, np.round(r.fund_paid * 100), atol=1e-6)  # whole fen
     assert (r.fund_paid <= claims.covered_cost + 1e-9).all()
     # Per person-year, the merged inpatient/special limit is never exceeded.
