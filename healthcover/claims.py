@@ -46,7 +46,7 @@ import pandas as pd
 from healthcover import checks as v
 from healthcover.errors import HealthcoverError, HealthcoverWarning, allowed, rows_preview
 from healthcover.money import NO_LIMIT, to_fen, to_yuan
-from healthcover.schemes.compile import MAX_FACTORS, REASONS, BenefitTables
+from healthcover.schemes.compile import MAX_FACTORS, REASONS, STAY_NO_LIMIT, BenefitTables
 
 __all__ = [
     "REASONS", "NO_LIMIT", "MAX_YEARS_ENROLLED", "ClaimInputs", "adjudicate", "read_claims",
@@ -305,8 +305,8 @@ def _person_index(claims: pd.DataFrame, persons: pd.DataFrame) -> np.ndarray:
 def _require_stated(t: BenefitTables, x: ClaimInputs, active: np.ndarray) -> None:
     """Raise for claims that need a value the document leaves blank."""
     for rule in _BLANK_ORDER:
-        status = t.status[rule]
-        if not status.any():
+        status = t.status.get(rule)
+        if status is None or not status.any():
             continue
         hit = active & (status[x.cell] != 0)
         if hit.any():
@@ -326,8 +326,8 @@ def out_of_county(t: BenefitTables, x: ClaimInputs, ok: np.ndarray, reason: np.n
     away = _flags(x.claims, "out_of_county", "claims")
     if not away.any():
         return ok
-    blank = t.status["covered_out_of_county"][x.cell] != 0
-    hit = away & blank & ok
+    status = t.status.get("covered_out_of_county")
+    hit = away & ok & (status[x.cell] != 0) if status is not None else np.zeros(x.n, dtype=bool)
     if hit.any():
         rows = np.flatnonzero(hit)
         raise t.blanks[("covered_out_of_county", int(x.cell[rows[0]]))].error(
@@ -401,12 +401,14 @@ def claim_order(t: BenefitTables, x: ClaimInputs, active: np.ndarray) -> ClaimOr
         limited = limited | ~np.isnan(t.wage_limit[x.cell])
     accumulates = limited | t.per_year[care]
     if t.stay_limit is not None:
-        accumulates |= t.stay_limit[x.cell] < NO_LIMIT
+        accumulates |= t.stay_limit[x.cell] < STAY_NO_LIMIT
     if t.deductible_factors is not None:
         accumulates |= (t.deductible_factors[x.cell, 1:] != 1).any(axis=1)
+    needed = accumulates & active
     if t.account is not None:
-        accumulates |= t.account[x.category] > 0
-    if not bool((accumulates & active).any()):
+        # a personal account draws on all of its holder's claims, paid by the fund or not
+        needed |= t.account[x.category] > 0
+    if not bool(needed.any()):
         return None
     year, day, day_max = _dates(x)
     pool = t.pool[care]
@@ -585,8 +587,8 @@ def stay_limit(t: BenefitTables, x: ClaimInputs, elig: np.ndarray, o: ClaimOrder
     (a claim of 0 days counts whole while the limit is not used up). Returns the eligible cost."""
     if t.stay_limit is None or o is None:
         return elig
-    lim = t.stay_limit[x.cell]
-    need = (lim < NO_LIMIT) & ok
+    lim = t.stay_limit[x.cell].astype(np.int64)
+    need = (lim < STAY_NO_LIMIT) & ok
     if not need.any():
         return elig
     rows = np.flatnonzero(need)

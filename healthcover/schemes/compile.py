@@ -50,6 +50,8 @@ _BENEFIT_ORDER = ("covered", "fund_amount", "deductible", "rate", "bands", "enro
                   "covered_out_of_county")
 #: Longest list of repeat-admission factors (the last one repeats beyond it).
 MAX_FACTORS = 12
+#: "No limit" on days of stay (int32; far above any count of days).
+STAY_NO_LIMIT = 2**31 - 1
 #: Reasons a claim's payment is limited, in the order of the codes in ``limit_reason``.
 REASONS = ("none", "annual_limit", "per_claim_limit", "not_covered", "not_insured", "stay_limit")
 
@@ -141,7 +143,8 @@ class BenefitTables:
     household: np.ndarray  # per care: the annual limit is pooled in the household
     pool: np.ndarray  # per care: limit-pool number
     pool_names: tuple[str, ...]
-    #: rule -> int8 status per cell (0 usable, 1 blank in the document)
+    #: rule -> int8 status per cell (0 usable, 1 blank in the document); only rules with a blank
+    #: (and ``covered``) are present
     status: Mapping[str, np.ndarray]
     #: (rule, cell) -> the blank
     blanks: Mapping[tuple[str, int], Blank]
@@ -155,7 +158,7 @@ class BenefitTables:
     wage_limit: np.ndarray | None = None
     #: (cells, MAX_FACTORS) factors on the deductible of a person-year's 1st, 2nd ... claim; None: all 1
     deductible_factors: np.ndarray | None = None
-    #: per cell: days of stay a person-year the fund pays for (NO_LIMIT: none); None when none
+    #: per cell: days of stay a person-year the fund pays for (STAY_NO_LIMIT: none); None when none
     stay_limit: np.ndarray | None = None
     #: per cell: the care is a benefit outside the county; None when it is everywhere
     out_of_county: np.ndarray | None = None
@@ -251,7 +254,14 @@ def cell_key(meta: SchemeMeta, p: Parameter, dims: Mapping[str, str | None]) -> 
 
 def _blank(meta: SchemeMeta, variant, p: Parameter, key, leaf: Leaf, file_name: str) -> Blank:
     src = leaf.source or p.source
-    return Blank(meta.id, variant, p.path, p.by, key, src.cite(), leaf.note or "", file_name)
+    blank = Blank(meta.id, variant, p.path, p.by, key, src.cite(), leaf.note or "", file_name)
+    # One object per distinct blank: the cells sharing it pickle it once (a bounded memo).
+    if len(_BLANKS) > 20_000:
+        _BLANKS.clear()
+    return _BLANKS.setdefault(blank, blank)
+
+
+_BLANKS: dict[Blank, Blank] = {}
 
 
 def compile_rules(meta: SchemeMeta, params: Mapping[str, Parameter], variant: str | None,
@@ -603,14 +613,15 @@ def _benefits(meta, params, variant, file_name, problems, relaxed=False) -> Bene
         per_claim=ro(fen(per_claim).reshape(-1)), annual=ro(fen(annual).reshape(-1)),
         per_year=ro(per_year), cost_basis=ro(cost_basis), household=ro(household), pool=ro(pool),
         pool_names=tuple(pool_names),
-        status={r: ro(s.reshape(-1)) for r, s in status.items()}, blanks=dict(blanks),
+        # Only the rules with a blank keep a status array (small to pickle); "covered" always.
+        status={r: ro(s.reshape(-1)) for r, s in status.items() if r == "covered" or s.any()}, blanks=dict(blanks),
         bonus_schedule=schedule, bonus_blank=bonus_blank,
         selfpay_share=selfpay, selfpay_blank=selfpay_blank,
         wage_deductible=ro(wage_ded.reshape(-1)) if not np.isnan(wage_ded).all() else None,
         wage_limit=ro(wage_lim.reshape(-1)) if not np.isnan(wage_lim).all() else None,
         deductible_factors=ro(factors.reshape(-1, MAX_FACTORS)) if (factors != 1).any() else None,
-        stay_limit=(ro(np.where(np.isfinite(stay), np.floor(np.where(np.isfinite(stay), stay, 0)), NO_LIMIT).astype(np.int64).reshape(-1))
-                    if np.isfinite(stay).any() else None),
+        stay_limit=(ro(np.where(np.isfinite(stay), np.floor(np.where(np.isfinite(stay), np.minimum(stay, 2**30), 0)),
+                                STAY_NO_LIMIT).astype(np.int32).reshape(-1)) if np.isfinite(stay).any() else None),
         out_of_county=(ro(ooc.reshape(-1)) if (~ooc).any() or status["covered_out_of_county"].any() else None),
         carry=ro(carry),
         account=None if account is None else ro(account), account_pays=account_pays,
