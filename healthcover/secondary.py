@@ -173,7 +173,9 @@ class Composed:
         Returns the basic scheme's columns (``eligible_cost, deductible, rate, fund_paid,
         limit_reason``) with its out of pocket as ``basic_oop``, then ``secondary_category``
         (the identity applied), ``secondary_base``, ``secondary_paid``, ``secondary_reason``
-        (see :data:`REASONS`) and the final ``oop``. ``fund_paid + secondary_paid + oop == cost``.
+        (see :data:`REASONS`) and the final ``oop``. ``fund_paid + secondary_paid + oop == cost``
+        (plus ``account_paid`` where the basic scheme has a personal account that pays claims: it
+        pays before the secondary payer).
 
         ``persons`` (or ``claims`` without persons) carries the secondary category column; an
         optional claims column ``secondary_excluded`` (True: e.g. veterans Art. 24, care abroad,
@@ -186,6 +188,9 @@ class Composed:
         n = len(claims)
         cost_f = _fen(v.money(claims, "cost", "claims"))
         fund_f = _fen(basic["fund_paid"].to_numpy())
+        if "account_paid" in basic.columns:
+            # The basic scheme's own personal account (Dazu Art. 14(四)1) pays before the second payer.
+            fund_f = fund_f + _fen(basic["account_paid"].to_numpy())
         remainder = cost_f - fund_f
         covered = v.money(claims, "covered_cost", "claims", required=False)
         covered_rem = np.maximum((cost_f if covered is None else _fen(covered)) - fund_f, 0)
