@@ -349,6 +349,16 @@ def _average_wage(t: BenefitTables, x: ClaimInputs, need: np.ndarray) -> np.ndar
     return x.per_claim(v.money(x.table, "average_wage", x.table_name))
 
 
+def _cares_present(t: BenefitTables, x: ClaimInputs) -> np.ndarray:
+    """Per care type: whether any claim has it (one counting pass, no sort)."""
+    return np.bincount(x.care, minlength=len(t.care_types)) > 0
+
+
+def _care_cells(t: BenefitTables, per_cell: np.ndarray) -> np.ndarray:
+    """Per care type: whether any of its cells has the property."""
+    return per_cell.reshape(len(t.care_types), -1).any(axis=1)
+
+
 def _absolute_years(x: ClaimInputs) -> np.ndarray:
     """Each claim's benefit year (``benefit_year``, else the calendar year of its date)."""
     if x.benefit_year is not None:
@@ -400,9 +410,10 @@ def claim_order(t: BenefitTables, x: ClaimInputs, active: np.ndarray) -> ClaimOr
     if t.wage_limit is not None:
         limited = limited | ~np.isnan(t.wage_limit[x.cell])
     accumulates = limited | t.per_year[care]
-    if t.stay_limit is not None:
+    present = _cares_present(t, x) if (t.stay_limit is not None or t.deductible_factors is not None) else None
+    if t.stay_limit is not None and (_care_cells(t, t.stay_limit < STAY_NO_LIMIT) & present).any():
         accumulates |= t.stay_limit[x.cell] < STAY_NO_LIMIT
-    if t.deductible_factors is not None:
+    if t.deductible_factors is not None and (_care_cells(t, (t.deductible_factors[:, 1:] != 1).any(axis=1)) & present).any():
         accumulates |= (t.deductible_factors[x.cell, 1:] != 1).any(axis=1)
     needed = accumulates & active
     if t.account is not None:
@@ -586,6 +597,8 @@ def stay_limit(t: BenefitTables, x: ClaimInputs, elig: np.ndarray, o: ClaimOrder
 
     (a claim of 0 days counts whole while the limit is not used up). Returns the eligible cost."""
     if t.stay_limit is None or o is None:
+        return elig
+    if not (_care_cells(t, t.stay_limit < STAY_NO_LIMIT) & _cares_present(t, x)).any():
         return elig
     lim = t.stay_limit[x.cell].astype(np.int64)
     need = (lim < STAY_NO_LIMIT) & ok
@@ -781,7 +794,7 @@ def limits(t: BenefitTables, x: ClaimInputs, elig: np.ndarray, ded: np.ndarray, 
             np.minimum(prev, L, out=prev)
             np.minimum(cum, L, out=cum)
             paid = np.subtract(cum, prev, out=cum)
-            if t.carry is not None and t.carry[np.unique(x.care)].any():
+            if t.carry is not None and t.carry.any() and (t.carry & _cares_present(t, x)).any():
                 paid = _carry_forward(t, x, o, raw, L, paid)
             bit = paid < raw
         fund[order] = paid
@@ -807,18 +820,20 @@ def _wage_limits(t: BenefitTables, x: ClaimInputs) -> np.ndarray | None:
                     t.annual[x.cell])
 
 
-def _start_years(x: ClaimInputs, owner: np.ndarray, years: np.ndarray) -> np.ndarray:
-    """Per claim, the first year its owner holds the account: the earliest ``eligible_from`` of
-    the owner's claims' persons where given, else the earliest year of the owner's own claims."""
+def _start_years(x: ClaimInputs, owner: np.ndarray, years: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For claims ``rows`` (with their owners and years), the first year the owner holds the
+    account: the earliest ``eligible_from`` of the owner's claims' persons where given, else the
+    earliest year of the owner's own claims among ``rows``."""
     start = years.copy()
     if "eligible_from" in x.table.columns:
         col = x.table["eligible_from"]
         known = col.notna().to_numpy()
         if known.any():
+            # Missing entries are filled in only to keep row numbers in messages.
             d = parse_dates(col.where(known, "2000-01-01"), x.table_name, "eligible_from")
             y = d.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
-            k = x.per_claim(known)
-            start = np.where(k, np.minimum(x.per_claim(y), years), years)
+            k = x.per_claim(known)[rows]
+            start = np.where(k, np.minimum(x.per_claim(y)[rows], years), years)
     return pd.Series(start).groupby(owner).transform("min").to_numpy()
 
 
@@ -831,25 +846,28 @@ def _carry_forward(t: BenefitTables, x: ClaimInputs, o: ClaimOrder, raw: np.ndar
     :math:`P_i = C_i - \max(0, \max_{j \le i}(C_j - A_j))`. Sorted arrays in, sorted out."""
     order = o.order
     carry = t.carry[x.care[order]]
-    if not carry.any():
+    sub = np.flatnonzero(carry)  # sorted positions of the carried pools' claims (contiguous per owner-pool)
+    if not sub.size:
         return paid
-    owner_s = o.owner[order]
-    pool_s = t.pool[x.care[order]]
-    starts = np.empty(len(order), dtype=bool)
+    rows = order[sub]
+    owner_s = o.owner[rows]
+    pool_s = t.pool[x.care[rows]]
+    starts = np.empty(len(sub), dtype=bool)
     starts[:1] = True
     starts[1:] = (owner_s[1:] != owner_s[:-1]) | (pool_s[1:] != pool_s[:-1])
     gid = np.cumsum(starts) - 1
-    years = _absolute_years(x)
-    first = _start_years(x, o.owner, years)[order]
-    demand = np.where(carry, raw, 0)
-    C = _segment_cumsum(demand, starts, gid)
-    L_s = np.broadcast_to(np.asarray(L, dtype=np.int64), C.shape)
+    years = _absolute_years(x)[rows]
+    first = _start_years(x, owner_s, years, rows)
+    C = _segment_cumsum(raw[sub], starts, gid)
+    L_s = np.broadcast_to(np.asarray(L, dtype=np.int64), raw.shape)[sub]
     # An account "no limit" stays no limit; credits grow by one year's limit a year.
-    credits = np.where(L_s < NO_LIMIT, L_s * (years[order] - first + 1), NO_LIMIT)
+    credits = np.where(L_s < NO_LIMIT, L_s * (years - first + 1), NO_LIMIT)
     lost = np.maximum(pd.Series(C - credits).groupby(gid).cummax().to_numpy(), 0)
     total = C - lost
     prev = pd.Series(total).groupby(gid).shift(1, fill_value=0).to_numpy()
-    return np.where(carry, total - prev, paid)
+    out = paid.copy()
+    out[sub] = total - prev
+    return out
 
 
 def _per_claim_caps(t: BenefitTables, cell: np.ndarray, fund: np.ndarray) -> np.ndarray | None:
@@ -908,7 +926,7 @@ def account(t: BenefitTables, x: ClaimInputs, elig: np.ndarray, fund: np.ndarray
     C = _segment_cumsum(base[order], starts, gid)
     A = amount[order]
     if t.account_carry:
-        first = _start_years(x, x.person, years)[order]
+        first = _start_years(x, person, y, order)
         A = A * (y - first + 1)
     lost = np.maximum(pd.Series(C - A).groupby(gid).cummax().to_numpy(), 0)
     total = C - lost

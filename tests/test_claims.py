@@ -347,3 +347,17 @@ def test_detail_shows_what_the_annual_limit_withheld(banded):
     claims = pd.DataFrame({"person_id": [1], "date": ["2024-01-01"], "care": ["inpatient"], "facility": ["county"], "cost": [60000.0]})
     r = banded.adjudicate(claims, pd.DataFrame({"person_id": [1], "category": ["adult"]}), detail=True).iloc[0]
     assert r.above_limit_cost == 15000  # 60,000 - 45,000 left uncounted by the cost limit
+
+
+def test_personal_account_carried_forward_when_a_scheme_says_so():
+    """Dazu's special-subsidy account is valid for the year (当年有效, L267); with the
+    carry-forward switched on (a reform), 2024's unused 20 adds to 2025's 50."""
+    persons = pd.DataFrame({"person_id": [1], "category": ["urban_special"]})
+    claims = pd.DataFrame({"person_id": 1, "care": "chronic_outpatient", "facility": "township",
+                           "date": ["2024-03-01", "2025-03-01"], "cost": [60.0, 400.0]})
+    year_only = hc.load_scheme("dazu-resident", variant="tier1").adjudicate(claims, persons)
+    assert year_only.account_paid.tolist() == [30, 50]  # the person bears 30, then 200
+    carried = hc.load_scheme("dazu-resident", variant="tier1",
+                             overrides={"parameters.personal_account_carry_forward": True}).adjudicate(claims, persons)
+    assert carried.account_paid.tolist() == [30, 70]
+    assert (carried.fund_paid + carried.account_paid + carried.oop == claims.cost).all()
