@@ -33,7 +33,7 @@
 # %% tags=["parameters"]
 average_wage = 20_000  # previous-year city average wage (CNY): assumed (DIGEST E16)
 assumed_employer_rate = 0.06  # Bazhou's employer rate is not stated (G-01): an assumption
-assumed_account_shares = [0.25, 0.30, 0.35]  # Bazhou's account shares by age (<= 30, 31-45, >= 46) are blank (G-02): assumed
+assumed_account_shares = [0.25, 0.30, 0.35]  # Bazhou's account shares by age (30 or under, 31-45, 46 and over) are blank (G-02): assumed
 assumed_pension_share = 0.04  # retirees' account share of their pension is blank (G-02): assumed
 county_people = 200  # people in difficulty in the county (DIGEST E12, assumed)
 max_cost = 10_000  # largest cost in the arrears chart (CNY)
