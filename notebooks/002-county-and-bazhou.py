@@ -33,7 +33,9 @@
 # %% tags=["parameters"]
 average_wage = 20_000  # previous-year city average wage (CNY): assumed (DIGEST E16)
 assumed_employer_rate = 0.06  # Bazhou's employer rate is not stated (G-01): an assumption
-assumed_account_shares = [0.25, 0.30, 0.35]  # Bazhou's account shares by age (30 or under, 31-45, 46 and over) are blank (G-02): assumed
+assumed_share_to_30 = 0.25  # Bazhou's account share of the employer part, age 30 or under: blank (G-02), assumed
+assumed_share_31_45 = 0.30  # ages 31-45 (the line is missing, G-02): assumed
+assumed_share_46_up = 0.35  # age 46 and over: blank (G-02), assumed
 assumed_pension_share = 0.04  # retirees' account share of their pension is blank (G-02): assumed
 county_people = 200  # people in difficulty in the county (DIGEST E12, assumed)
 max_cost = 10_000  # largest cost in the arrears chart (CNY)
@@ -148,7 +150,7 @@ except hc.HealthcoverError as err:
 # are assumed here.
 
 # %%
-by_age = [[30, assumed_account_shares[0]], [45, assumed_account_shares[1]], [None, assumed_account_shares[2]]]
+by_age = [[30, assumed_share_to_30], [45, assumed_share_31_45], [None, assumed_share_46_up]]
 assumed = hc.load_scheme("bazhou-employee", overrides={
     "contributions.rate_employer": assumed_employer_rate,
     "contributions.rate_employer.flexible": 0,
