@@ -1004,12 +1004,15 @@ def adjudicate(t: BenefitTables, claims: pd.DataFrame, persons: pd.DataFrame | N
         calendar year of ``date``), ``claim_seq`` (the order of a person's same-day claims).
         Without ``persons``: also ``category`` and, where the scheme has the continuity bonus,
         ``years_enrolled``. Dates: see :func:`parse_dates`. Money: yuan, finite, 0 to 10^12,
-        rounded half away from zero to the fen.
+        rounded half away from zero to the fen. Where the scheme needs them: ``stay_days``
+        (days of stay, for a care type with ``annual_stay_limit_days``) and ``out_of_county``
+        (True for care received outside the county).
     persons : columns ``person_id, category``; optional ``years_enrolled`` (consecutive
         contribution years including the benefit year, 0-150; default 1), ``insured`` (False: the
         fund pays nothing, e.g. Dazu Art. 19), ``eligible_from`` / ``eligible_to`` (dates: claims
-        outside are not paid - waiting periods, lapses, suspensions), ``household_id``
-        (household-pooled limits).
+        outside are not paid - waiting periods, lapses, suspensions; ``eligible_from`` also starts
+        an account that carries forward), ``household_id`` (household-pooled limits),
+        ``average_wage`` (wage-linked deductibles and ceilings, Liaoning II(4)).
     detail : add ``non_covered``, ``self_paid_special``, ``fund_before_limit`` (after per-claim
         rules, before the annual limit), ``fund_shortfall`` (what the annual limit withheld),
         ``above_limit_cost`` (eligible cost above the deductible that the annual limit left
@@ -1024,8 +1027,11 @@ def adjudicate(t: BenefitTables, claims: pd.DataFrame, persons: pd.DataFrame | N
     -------
     DataFrame aligned with ``claims`` (same index): ``eligible_cost``, ``deductible``, ``rate``,
     ``fund_paid``, ``oop`` and ``limit_reason`` (none, annual_limit, per_claim_limit,
-    not_covered, not_insured). ``fund_paid + oop`` equals the cost rounded to the fen, both
-    whole fen and >= 0.
+    not_covered, not_insured, stay_limit). ``fund_paid + oop`` equals the cost rounded to the
+    fen, both whole fen and >= 0; where the scheme has a personal account that pays claims
+    (Dazu tier 1), ``account_paid`` comes before ``oop`` and
+    ``fund_paid + account_paid + oop`` equals the cost. A claim's result depends on its owner's
+    claims only (the person, or the household for household-pooled limits).
 
     Examples
     --------
