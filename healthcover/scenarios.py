@@ -176,8 +176,13 @@ class ScenarioModel:
         t = scheme.compiled.benefits
         cares_here = [c for c in scheme.care_types if c in set(claims.loc[covered, "care"].unique())]
         pools: dict[str, list[str]] = {}
+        # A personal account that pays claims (Dazu tier 1) draws across care types: its holders'
+        # claims cannot be split by limit pool, so then every care type is one pool.
+        holders = t.account is not None and bool(np.isin(
+            persons["category"].astype(str).to_numpy(), [c for c, a in zip(t.categories, t.account) if a > 0]).any())
         for care in cares_here:
-            pools.setdefault(t.pool_names[t.pool[t.care_types.index(care)]], []).append(care)
+            name = "all" if holders else t.pool_names[t.pool[t.care_types.index(care)]]
+            pools.setdefault(name, []).append(care)
         care_col = claims["care"].to_numpy()
         self._pools: dict[str, _Pool] = {}
         for name, cares in pools.items():
