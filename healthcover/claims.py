@@ -610,7 +610,9 @@ def stay_limit(t: BenefitTables, x: ClaimInputs, elig: np.ndarray, o: ClaimOrder
             f"claims {rows_preview(rows)}: stay_days is missing; {t.scheme_id} pays at most "
             f"{int(lim[rows[0]])} days of stay a year for care type {t.care_types[int(x.care[rows[0]])]}: "
             "give each claim's days of stay (a whole number >= 0)")
-    days = v.count_column(x.claims, "stay_days", "claims", maximum=366 * 200, why="days of stay")
+    # Only the claims with a stay limit need their days (other rows may leave them blank).
+    given = pd.DataFrame({"stay_days": x.claims["stay_days"].where(need, 0).to_numpy()})
+    days = v.count_column(given, "stay_days", "claims", maximum=366 * 200, why="days of stay")
     order = o.order
     care_s = x.care[order]
     out = elig.copy()

@@ -361,3 +361,16 @@ def test_personal_account_carried_forward_when_a_scheme_says_so():
                              overrides={"parameters.personal_account_carry_forward": True}).adjudicate(claims, persons)
     assert carried.account_paid.tolist() == [30, 70]
     assert (carried.fund_paid + carried.account_paid + carried.oop == claims.cost).all()
+
+
+def test_stay_days_are_needed_only_where_a_stay_limit_applies():
+    s = hc.load_scheme("dazu-resident", variant="tier2")
+    persons = pd.DataFrame({"person_id": [1], "category": ["adult"]})
+    claims = pd.DataFrame({"person_id": 1, "date": ["2024-03-01", "2024-04-01"], "care": ["inpatient", "psychiatric_inpatient"],
+                           "facility": "county", "cost": 5000.0, "stay_days": [np.nan, 30]})
+    assert s.adjudicate(claims, persons).fund_paid.tolist() == [2400, 2400]
+    with pytest.raises(hc.HealthcoverError, match=r"claims row 1: stay_days -3.0 is not allowed; allowed: a whole number "
+                                                    r"from 0 to 73200 \(days of stay\)"):
+        s.adjudicate(claims.assign(stay_days=[np.nan, -3]), persons)
+    with pytest.raises(hc.HealthcoverError, match=r"claims row 0: out_of_county .* allowed: True or False"):
+        s.adjudicate(claims.assign(out_of_county=["yes", False]), persons)
