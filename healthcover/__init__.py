@@ -54,6 +54,8 @@ _LAZY = {
     "compose": "healthcover.secondary",
     "Composed": "healthcover.secondary",
     "check_design": "healthcover.constraints",
+    "average_rate": "healthcover.constraints",
+    "tier_choices": "healthcover.enrolment",
     "compare": "healthcover.scenarios",
     "ScenarioModel": "healthcover.scenarios",
     "Comparison": "healthcover.scenarios",
@@ -72,7 +74,7 @@ _LAZY = {
 }
 _SUBMODULES = {
     "protection", "poverty", "data", "actuarial", "widgets", "report", "claims", "contributions",
-    "employee", "constraints", "secondary", "schemes", "scheme", "checks", "money", "scenarios",
+    "employee", "enrolment", "constraints", "secondary", "schemes", "scheme", "checks", "money", "scenarios",
     "sources", "survey", "tables", "text", "plotting", "display",
 }
 

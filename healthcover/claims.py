@@ -17,14 +17,22 @@ cumulative limits are exact. The engine reads only a scheme's compiled tables
 
 The steps, in order (``docs/architecture.md``):
 
-1. :func:`read_claims` - every input column checked and coded once;
+1. :func:`read_claims` - every input column checked and coded once; :func:`out_of_county` -
+   care that is not a benefit outside the county (claims column ``out_of_county``);
 2. :func:`eligible_cost` - covered cost less the self-paid part of special examinations;
-3. :func:`claim_order` - one sort: person (or household), year, limit pool, date, then the
+3. :func:`claim_order` - one sort: person (or household), limit pool, year, date, then the
    explicit order of same-day claims (``claim_seq``) or the claims' index;
-4. :func:`deductible` - per claim, or once per person-year of a care type;
+   :func:`stay_limit` - days of stay a year the fund pays for (Dazu Art. 23(四)2);
+4. :func:`deductible` - per claim, or once per person-year of a care type; wage-linked
+   (a share of ``average_wage``) and reduced for repeat admissions where the scheme says so;
 5. :func:`band_payment` - the rate, up to three bands and the continuous-enrolment bonus;
-6. :func:`limits` - fixed amounts, per-claim caps and annual limits on the fund or on cost;
+6. :func:`limits` - fixed amounts, per-claim caps and annual limits on the fund or on cost,
+   wage-linked where the scheme says so, carried forward where the unused limit carries over;
+   :func:`account` - a personal account that pays the patient's share (Dazu Art. 14(四)1);
 7. :func:`result` - the table the user gets, in the claims' own row order and index.
+
+Every accumulation runs over one owner's own claims (a person, or a household where a limit is
+the household's), so a person's result never depends on other people's claims.
 """
 from __future__ import annotations
 
@@ -38,19 +46,19 @@ import pandas as pd
 from healthcover import checks as v
 from healthcover.errors import HealthcoverError, HealthcoverWarning, allowed, rows_preview
 from healthcover.money import NO_LIMIT, to_fen, to_yuan
-from healthcover.schemes.compile import REASONS, BenefitTables
+from healthcover.schemes.compile import MAX_FACTORS, REASONS, STAY_NO_LIMIT, BenefitTables
 
 __all__ = [
     "REASONS", "NO_LIMIT", "MAX_YEARS_ENROLLED", "ClaimInputs", "adjudicate", "read_claims",
-    "eligible_cost", "claim_order", "deductible", "band_payment", "limits", "result",
-    "payment_curve", "parse_dates",
+    "out_of_county", "eligible_cost", "claim_order", "stay_limit", "deductible", "band_payment", "limits",
+    "account", "result", "payment_curve", "parse_dates",
 ]
 
 REASONS = list(REASONS)
-_NONE, _ANNUAL, _PER_CLAIM, _NOT_COVERED, _NOT_INSURED = range(5)
+_NONE, _ANNUAL, _PER_CLAIM, _NOT_COVERED, _NOT_INSURED, _STAY = range(6)
 #: The order blanks are reported in: what is paid at all, then how much.
-_BLANK_ORDER = ("covered", "setting", "rate", "bands", "fund_amount", "deductible", "enrolment_bonus",
-                "per_claim_limit", "annual_limit")
+_BLANK_ORDER = ("covered", "setting", "rate", "bands", "fund_amount", "deductible", "deductible_repeat_factors",
+                "enrolment_bonus", "per_claim_limit", "annual_limit", "annual_stay_limit_days")
 #: Consecutive years of enrolment accepted (a person's whole life, with room).
 MAX_YEARS_ENROLLED = 150
 #: Calendar years a claim date may fall in.
@@ -305,14 +313,65 @@ def _person_index(claims: pd.DataFrame, persons: pd.DataFrame) -> np.ndarray:
 def _require_stated(t: BenefitTables, x: ClaimInputs, active: np.ndarray) -> None:
     """Raise for claims that need a value the document leaves blank."""
     for rule in _BLANK_ORDER:
-        status = t.status[rule]
-        if not status.any():
+        status = t.status.get(rule)
+        if status is None or not status.any():
             continue
         hit = active & (status[x.cell] != 0)
         if hit.any():
             rows = np.flatnonzero(hit)
             blank = t.blanks[(rule, int(x.cell[rows[0]]))]
             raise blank.error(prefix=f"claims {rows_preview(rows)} need it: ")
+
+
+def out_of_county(t: BenefitTables, x: ClaimInputs, ok: np.ndarray, reason: np.ndarray) -> np.ndarray:
+    """Step 1b: care received outside the county (optional claims column ``out_of_county``,
+    True/False) is not paid where the scheme says it is a benefit only inside the county
+    (``covered_out_of_county: false``; Dazu Art. 23(七): outpatient care away is not reimbursed,
+    Art. 23(四)2: out-of-county district- or county-level psychiatric hospitals). Returns the
+    updated ``ok``; ``reason`` becomes not_covered (in place)."""
+    if t.out_of_county is None or "out_of_county" not in x.claims.columns:
+        return ok
+    away = _flags(x.claims, "out_of_county", "claims")
+    if not away.any():
+        return ok
+    status = t.status.get("covered_out_of_county")
+    hit = away & ok & (status[x.cell] != 0) if status is not None else np.zeros(x.n, dtype=bool)
+    if hit.any():
+        rows = np.flatnonzero(hit)
+        raise t.blanks[("covered_out_of_county", int(x.cell[rows[0]]))].error(
+            prefix=f"claims {rows_preview(rows)} (out of county) need it: ")
+    refused = away & ~t.out_of_county[x.cell] & ok
+    if refused.any():
+        reason[refused & (reason == _NONE)] = _NOT_COVERED
+        ok = ok & ~refused
+    return ok
+
+
+def _average_wage(t: BenefitTables, x: ClaimInputs, need: np.ndarray) -> np.ndarray:
+    """Each claim's person's ``average_wage`` in yuan (persons, or claims without persons), for
+    wage-linked deductibles and limits (Liaoning II(4))."""
+    rows = np.flatnonzero(need)
+    v.require_columns(x.table, ["average_wage"], x.table_name,
+                      f"claims {rows_preview(rows)} of {t.scheme_id} have a deductible or limit linked to the local "
+                      "average annual wage: give each person's average_wage")
+    return x.per_claim(v.money(x.table, "average_wage", x.table_name))
+
+
+def _cares_present(t: BenefitTables, x: ClaimInputs) -> np.ndarray:
+    """Per care type: whether any claim has it (one counting pass, no sort)."""
+    return np.bincount(x.care, minlength=len(t.care_types)) > 0
+
+
+def _care_cells(t: BenefitTables, per_cell: np.ndarray) -> np.ndarray:
+    """Per care type: whether any of its cells has the property."""
+    return per_cell.reshape(len(t.care_types), -1).any(axis=1)
+
+
+def _absolute_years(x: ClaimInputs) -> np.ndarray:
+    """Each claim's benefit year (``benefit_year``, else the calendar year of its date)."""
+    if x.benefit_year is not None:
+        return np.asarray(x.benefit_year, dtype=np.int64)
+    return x.days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
 
 
 # --------------------------------------------------------------------------- 2. eligible cost
@@ -345,15 +404,30 @@ class ClaimOrder:
     gid: np.ndarray
     household_limit: np.ndarray | None  # fen per claim where a household pools the limit
     household_mask: np.ndarray | None
+    owner: np.ndarray | None = None  # owner code per claim (a person, or a household after the persons)
 
 
 def claim_order(t: BenefitTables, x: ClaimInputs, active: np.ndarray) -> ClaimOrder | None:
-    """Step 3: the order once-a-year deductibles and annual limits accumulate in: owner, year,
-    limit pool, date; same-day claims by ``claim_seq`` (or ``order_by=``) when given, else by
-    the claims' index, then cost. None when no rule of the claims accumulates."""
+    """Step 3: the order once-a-year deductibles and annual limits accumulate in: owner, limit
+    pool, year, date; same-day claims by ``claim_seq`` (or ``order_by=``) when given, else by
+    the claims' index, then cost. A group (owner, pool, year) is contiguous, and so is an
+    owner's pool over the years (for limits that carry forward). None when no rule of the
+    claims accumulates."""
     care = x.care
     limited = t.annual_finite[x.cell]
-    if not bool(((limited | t.per_year[care]) & active).any()):
+    if t.wage_limit is not None:
+        limited = limited | ~np.isnan(t.wage_limit[x.cell])
+    accumulates = limited | t.per_year[care]
+    present = _cares_present(t, x) if (t.stay_limit is not None or t.deductible_factors is not None) else None
+    if t.stay_limit is not None and (_care_cells(t, t.stay_limit < STAY_NO_LIMIT) & present).any():
+        accumulates |= t.stay_limit[x.cell] < STAY_NO_LIMIT
+    if t.deductible_factors is not None and (_care_cells(t, (t.deductible_factors[:, 1:] != 1).any(axis=1)) & present).any():
+        accumulates |= (t.deductible_factors[x.cell, 1:] != 1).any(axis=1)
+    needed = accumulates & active
+    if t.account is not None:
+        # a personal account draws on all of its holder's claims, paid by the fund or not
+        needed |= t.account[x.category] > 0
+    if not bool(needed.any()):
         return None
     year, day, day_max = _dates(x)
     pool = t.pool[care]
@@ -363,15 +437,15 @@ def claim_order(t: BenefitTables, x: ClaimInputs, active: np.ndarray) -> ClaimOr
         owner, n_owner, hh_limit = _household(t, x, hh_mask)
         hh = hh_mask
     _check_totals(x, owner)
-    order, same, starts = _pack_sort([(owner, n_owner), (year, int(year.max()) if len(year) else 0),
-                                      (pool, int(t.pool.max())), (day, day_max)])
+    order, same, starts = _pack_sort([(owner, n_owner), (pool, int(t.pool.max())),
+                                      (year, int(year.max()) if len(year) else 0), (day, day_max)])
     del year, pool, day
     if same.any():
         _break_ties(x, order, same)
     del same
     gid = np.cumsum(starts, dtype=np.int64 if x.n >= 2**31 else np.int32)
     gid -= 1
-    return ClaimOrder(order, starts, gid, hh_limit, hh)
+    return ClaimOrder(order, starts, gid, hh_limit, hh, owner)
 
 
 def _break_ties(x: ClaimInputs, order: np.ndarray, same: np.ndarray) -> None:
@@ -520,13 +594,88 @@ def _segment_cumsum(x: np.ndarray, starts: np.ndarray, gid: np.ndarray) -> np.nd
     return c
 
 
+def stay_limit(t: BenefitTables, x: ClaimInputs, elig: np.ndarray, o: ClaimOrder | None,
+               reason: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    r"""Step 3b: the days of stay a person-year the fund pays for (Dazu Art. 23(四)2: a
+    psychiatric patient's inpatient time, at most 3 months a year). With :math:`D` the person's
+    cumulative days of the care type in the year (claims column ``stay_days``) and limit :math:`L`,
+    claim :math:`i` is paid on the share of its days inside the limit:
+
+    .. math:: e_i' = e_i \, \frac{\min(D_i, L) - \min(D_{i-1}, L)}{d_i}
+
+    (a claim of 0 days counts whole while the limit is not used up). Returns the eligible cost."""
+    if t.stay_limit is None or o is None:
+        return elig
+    if not (_care_cells(t, t.stay_limit < STAY_NO_LIMIT) & _cares_present(t, x)).any():
+        return elig
+    lim = t.stay_limit[x.cell].astype(np.int64)
+    need = (lim < STAY_NO_LIMIT) & ok
+    if not need.any():
+        return elig
+    rows = np.flatnonzero(need)
+    if "stay_days" not in x.claims.columns:
+        raise HealthcoverError(
+            f"claims {rows_preview(rows)}: stay_days is missing; {t.scheme_id} pays at most "
+            f"{int(lim[rows[0]])} days of stay a year for care type {t.care_types[int(x.care[rows[0]])]}: "
+            "give each claim's days of stay (a whole number >= 0)")
+    # Only the claims with a stay limit need their days (other rows may leave them blank).
+    given = pd.DataFrame({"stay_days": x.claims["stay_days"].where(need, 0).to_numpy()})
+    days = v.count_column(given, "stay_days", "claims", maximum=366 * 200, why="days of stay")
+    order = o.order
+    care_s = x.care[order]
+    out = elig.copy()
+    for c in np.unique(x.care[rows]):
+        m = (care_s == c) & need[order]
+        d_s = np.where(m, days[order], 0).astype(np.int64)
+        cum = _segment_cumsum(d_s, o.starts, o.gid)
+        before = cum - d_s
+        L = lim[order]
+        inside = np.minimum(cum, L) - np.minimum(before, L)
+        whole = d_s == 0
+        share = np.where(whole, (before < L).astype(np.float64), inside / np.maximum(d_s, 1))
+        sel = order[m]
+        e = elig[sel]
+        out[sel] = np.floor(e * share[m] + 0.5 + 1e-9).astype(np.int64)
+        cut = out[sel] < e
+        reason[sel[cut & (reason[sel] == _NONE)]] = _STAY
+    return out
+
+
 # --------------------------------------------------------------------------- 4. deductible
+
+
+def _deductible_amounts(t: BenefitTables, x: ClaimInputs, o: ClaimOrder | None) -> np.ndarray:
+    """Each claim's deductible before it meets the cost, in fen: the cell's amount, or its share
+    of the person's ``average_wage`` (Liaoning II(4): about 10%), times the factor of the claim's
+    rank among the person-year's claims of the care type (repeat admissions, Liaoning II(4))."""
+    D = t.deductible[x.cell]
+    if t.wage_deductible is not None:
+        share = t.wage_deductible[x.cell]
+        wage_linked = ~np.isnan(share)
+        if wage_linked.any():
+            wage = _average_wage(t, x, wage_linked)
+            D = np.where(wage_linked, np.floor(np.where(wage_linked, share, 0) * wage * 100 + 0.5 + 1e-9), D).astype(np.int64)
+    if t.deductible_factors is not None and o is not None:
+        reduced = (t.deductible_factors[x.cell, 1:] != 1).any(axis=1)
+        if reduced.any():
+            care_s = x.care[o.order]
+            rank = np.zeros(x.n, dtype=np.int64)
+            for c in np.unique(x.care[reduced]):
+                m = care_s == c
+                count = _segment_cumsum(m.astype(np.int64), o.starts, o.gid) - 1
+                rank[o.order[m]] = count[m]
+            factor = t.deductible_factors[x.cell, np.minimum(rank, MAX_FACTORS - 1)]
+            D = np.where(reduced, np.floor(D * factor + 0.5 + 1e-9).astype(np.int64), D)
+    return D
 
 
 def deductible(t: BenefitTables, x: ClaimInputs, elig: np.ndarray, o: ClaimOrder | None) -> np.ndarray:
     """Step 4: the deductible in fen: ``min(eligible, D)`` per claim, or once a year what the
-    year's earlier claims of the care type have not yet met (in claim order)."""
-    ded = np.minimum(elig, t.deductible[x.cell])
+    year's earlier claims of the care type have not yet met (in claim order). ``D`` is the
+    cell's amount, or a share of the person's average wage, reduced for repeat admissions where
+    the scheme gives factors."""
+    D = _deductible_amounts(t, x, o)
+    ded = np.minimum(elig, D)
     if o is None or not t.per_year.any():
         return ded
     care_s = x.care[o.order]
@@ -537,7 +686,7 @@ def deductible(t: BenefitTables, x: ClaimInputs, elig: np.ndarray, o: ClaimOrder
         e_s = np.where(m, elig[o.order], 0)
         before = _segment_cumsum(e_s, o.starts, o.gid) - e_s
         rows = o.order[m]
-        ded[rows] = np.clip(t.deductible[x.cell[rows]] - before[m], 0, elig[rows])
+        ded[rows] = np.clip(D[rows] - before[m], 0, elig[rows])
     return ded
 
 
@@ -620,9 +769,12 @@ def limits(t: BenefitTables, x: ClaimInputs, elig: np.ndarray, ded: np.ndarray, 
         present = np.bincount(x.cell, minlength=t.annual.size) > 0
         one_limit = np.unique(t.annual[present])
         any_cost = bool(t.cost_basis[np.unique(x.care)].any())
-        cell_s = x.cell[order] if (len(one_limit) > 1 or any_cost) else None
+        wage_L = _wage_limits(t, x)
+        cell_s = x.cell[order] if (len(one_limit) > 1 or any_cost or wage_L is not None) else None
         # One limit for every claim present (the usual case): no per-claim gather.
         L = t.annual[cell_s] if cell_s is not None else one_limit[0]
+        if wage_L is not None:
+            L = wage_L[order]
         if o.household_limit is not None:
             L = np.where(o.household_mask[order], o.household_limit[order], L)
         raw = fund[order]
@@ -652,6 +804,8 @@ def limits(t: BenefitTables, x: ClaimInputs, elig: np.ndarray, ded: np.ndarray, 
             np.minimum(prev, L, out=prev)
             np.minimum(cum, L, out=cum)
             paid = np.subtract(cum, prev, out=cum)
+            if t.carry is not None and t.carry.any() and (t.carry & _cares_present(t, x)).any():
+                paid = _carry_forward(t, x, o, raw, L, paid)
             bit = paid < raw
         fund[order] = paid
         if bit.any():
@@ -659,6 +813,71 @@ def limits(t: BenefitTables, x: ClaimInputs, elig: np.ndarray, ded: np.ndarray, 
     if pcl_bit is not None:
         reason[pcl_bit & (reason == _NONE)] = _PER_CLAIM
     return Limited(fund, fund_before, reason, above)
+
+
+def _wage_limits(t: BenefitTables, x: ClaimInputs) -> np.ndarray | None:
+    """Per-claim annual limits in fen where a cell's limit is a multiple of the person's
+    ``average_wage`` (Liaoning II(4): about 4 times), else the cell's amount; None when no claim
+    has a wage-linked limit."""
+    if t.wage_limit is None:
+        return None
+    mult = t.wage_limit[x.cell]
+    linked = ~np.isnan(mult)
+    if not linked.any():
+        return None
+    wage = _average_wage(t, x, linked)
+    return np.where(linked, np.floor(np.where(linked, mult, 0) * wage * 100 + 0.5 + 1e-9).astype(np.int64),
+                    t.annual[x.cell])
+
+
+def _start_years(x: ClaimInputs, owner: np.ndarray, years: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For claims ``rows`` (with their owners and years), the first year the owner holds the
+    account: the earliest ``eligible_from`` of the owner's claims' persons where given, else the
+    earliest year of the owner's own claims among ``rows``."""
+    start = years.copy()
+    if "eligible_from" in x.table.columns:
+        col = x.table["eligible_from"]
+        known = col.notna().to_numpy()
+        if known.any():
+            # Missing entries are filled in only to keep row numbers in messages.
+            d = parse_dates(col.where(known, "2000-01-01"), x.table_name, "eligible_from")
+            y = d.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+            k = x.per_claim(known)[rows]
+            start = np.where(k, np.minimum(x.per_claim(y)[rows], years), years)
+    return pd.Series(start).groupby(owner).transform("min").to_numpy()
+
+
+def _carry_forward(t: BenefitTables, x: ClaimInputs, o: ClaimOrder, raw: np.ndarray, L, paid: np.ndarray) -> np.ndarray:
+    r"""Annual limits whose unused part carries to the next year (Dazu Art. 26(四): the outpatient
+    account's balance 「转存至次年由参保居民继续使用」): an account credited with the limit every
+    year from the owner's first year :math:`s`, drawn in claim order, never topped up. With the
+    owner's cumulative demand :math:`C` on the pool over the years and credits
+    :math:`A_i = L\,(y_i - s + 1)`, the amount paid so far is
+    :math:`P_i = C_i - \max(0, \max_{j \le i}(C_j - A_j))`. Sorted arrays in, sorted out."""
+    order = o.order
+    carry = t.carry[x.care[order]]
+    sub = np.flatnonzero(carry)  # sorted positions of the carried pools' claims (contiguous per owner-pool)
+    if not sub.size:
+        return paid
+    rows = order[sub]
+    owner_s = o.owner[rows]
+    pool_s = t.pool[x.care[rows]]
+    starts = np.empty(len(sub), dtype=bool)
+    starts[:1] = True
+    starts[1:] = (owner_s[1:] != owner_s[:-1]) | (pool_s[1:] != pool_s[:-1])
+    gid = np.cumsum(starts) - 1
+    years = _absolute_years(x)[rows]
+    first = _start_years(x, owner_s, years, rows)
+    C = _segment_cumsum(raw[sub], starts, gid)
+    L_s = np.broadcast_to(np.asarray(L, dtype=np.int64), raw.shape)[sub]
+    # An account "no limit" stays no limit; credits grow by one year's limit a year.
+    credits = np.where(L_s < NO_LIMIT, L_s * (years - first + 1), NO_LIMIT)
+    lost = np.maximum(pd.Series(C - credits).groupby(gid).cummax().to_numpy(), 0)
+    total = C - lost
+    prev = pd.Series(total).groupby(gid).shift(1, fill_value=0).to_numpy()
+    out = paid.copy()
+    out[sub] = total - prev
+    return out
 
 
 def _per_claim_caps(t: BenefitTables, cell: np.ndarray, fund: np.ndarray) -> np.ndarray | None:
@@ -674,12 +893,67 @@ def _per_claim_caps(t: BenefitTables, cell: np.ndarray, fund: np.ndarray) -> np.
     return bit
 
 
+def account(t: BenefitTables, x: ClaimInputs, elig: np.ndarray, fund: np.ndarray, ok: np.ndarray,
+            o: ClaimOrder | None) -> np.ndarray | None:
+    r"""Step 6b: a personal account that pays the patient's share (Dazu Art. 14(四)1, L267: the
+    rest of the urban special subsidy, 50 yuan in tier 1, 「可用於支付參保居民醫療支出的個人負擔部分,
+    當年有效」). Each person with an account (``contributions.personal_account`` of the category)
+    draws on it claim by claim in date order, across care types: on everything the patient bears
+    (``patient_share``: cost - fund) or on the patient's share of the covered cost
+    (``covered_patient_share``), per year (or carried forward). Claims outside the person's
+    insured period do not draw. With cumulative base :math:`C` and credits :math:`A`, the
+    account pays :math:`P = C - \max(0, \max(C - A))` so far. Returns fen per claim, or None
+    when the scheme has no such account."""
+    if t.account is None:
+        return None
+    amount = t.account[x.category]
+    if t.account_blanks:
+        for k, blank in t.account_blanks.items():
+            hit = x.category == k
+            if hit.any():
+                raise blank.error(prefix=f"claims {rows_preview(np.flatnonzero(hit))} (the personal account) need it: ")
+    holders = amount > 0
+    out = np.zeros(x.n, dtype=np.int64)
+    if not holders.any():
+        return out
+    if t.account_pays == "covered_patient_share":
+        base = np.maximum(elig - fund, 0)
+    else:
+        base = x.cost - fund
+    if x.insured is not None:
+        base = np.where(x.insured, base, 0)
+    idx = np.flatnonzero(holders)
+    rank = np.empty(x.n, dtype=np.int64)
+    rank[o.order] = np.arange(x.n)
+    years = _absolute_years(x)
+    order = idx[np.lexsort((rank[idx], x.days[idx], years[idx], x.person[idx]))]
+    person = x.person[order]
+    y = years[order]
+    starts = np.empty(len(order), dtype=bool)
+    starts[:1] = True
+    starts[1:] = (person[1:] != person[:-1]) | (~t.account_carry & (y[1:] != y[:-1]))
+    gid = np.cumsum(starts) - 1
+    C = _segment_cumsum(base[order], starts, gid)
+    A = amount[order]
+    if t.account_carry:
+        first = _start_years(x, person, y, order)
+        A = A * (y - first + 1)
+    lost = np.maximum(pd.Series(C - A).groupby(gid).cummax().to_numpy(), 0)
+    total = C - lost
+    prev = pd.Series(total).groupby(gid).shift(1, fill_value=0).to_numpy()
+    out[order] = total - prev
+    return out
+
+
 # --------------------------------------------------------------------------- 7. result
 
 
 def result(x: ClaimInputs, elig: np.ndarray, ded: np.ndarray, r: np.ndarray, lim: Limited,
-           ok: np.ndarray, selfpay: np.ndarray | None, bonus: np.ndarray | None, detail: bool) -> pd.DataFrame:
-    """Step 7: the per-claim table, aligned with the claims (same index), money in yuan."""
+           ok: np.ndarray, selfpay: np.ndarray | None, bonus: np.ndarray | None, detail: bool,
+           account_paid: np.ndarray | None = None) -> pd.DataFrame:
+    """Step 7: the per-claim table, aligned with the claims (same index), money in yuan. With a
+    personal account, ``account_paid`` comes before ``oop`` and
+    ``fund_paid + account_paid + oop == cost``."""
     all_ok = bool(ok.all())
     fund = lim.fund
     if not all_ok:
@@ -699,6 +973,11 @@ def result(x: ClaimInputs, elig: np.ndarray, ded: np.ndarray, r: np.ndarray, lim
         "oop": to_yuan(x.cost) - fund_paid,
         "limit_reason": pd.Categorical.from_codes(lim.reason, REASONS),
     }
+    if account_paid is not None:
+        paid = to_yuan(account_paid)
+        columns = {**{k: v for k, v in columns.items() if k not in ("oop", "limit_reason")},
+                   "account_paid": paid, "oop": to_yuan(x.cost - fund - account_paid),
+                   "limit_reason": columns["limit_reason"]}
     if detail:
         base_cost = x.cost if x.covered_cost is None else x.covered_cost
         fund_before = np.where(ok, lim.fund_before, 0)
@@ -735,12 +1014,15 @@ def adjudicate(t: BenefitTables, claims: pd.DataFrame, persons: pd.DataFrame | N
         calendar year of ``date``), ``claim_seq`` (the order of a person's same-day claims).
         Without ``persons``: also ``category`` and, where the scheme has the continuity bonus,
         ``years_enrolled``. Dates: see :func:`parse_dates`. Money: yuan, finite, 0 to 10^12,
-        rounded half away from zero to the fen.
+        rounded half away from zero to the fen. Where the scheme needs them: ``stay_days``
+        (days of stay, for a care type with ``annual_stay_limit_days``) and ``out_of_county``
+        (True for care received outside the county).
     persons : columns ``person_id, category``; optional ``years_enrolled`` (consecutive
         contribution years including the benefit year, 0-150; default 1), ``insured`` (False: the
         fund pays nothing, e.g. Dazu Art. 19), ``eligible_from`` / ``eligible_to`` (dates: claims
-        outside are not paid - waiting periods, lapses, suspensions), ``household_id``
-        (household-pooled limits).
+        outside are not paid - waiting periods, lapses, suspensions; ``eligible_from`` also starts
+        an account that carries forward), ``household_id`` (household-pooled limits),
+        ``average_wage`` (wage-linked deductibles and ceilings, Liaoning II(4)).
     detail : add ``non_covered``, ``self_paid_special``, ``fund_before_limit`` (after per-claim
         rules, before the annual limit), ``fund_shortfall`` (what the annual limit withheld),
         ``above_limit_cost`` (eligible cost above the deductible that the annual limit left
@@ -755,8 +1037,11 @@ def adjudicate(t: BenefitTables, claims: pd.DataFrame, persons: pd.DataFrame | N
     -------
     DataFrame aligned with ``claims`` (same index): ``eligible_cost``, ``deductible``, ``rate``,
     ``fund_paid``, ``oop`` and ``limit_reason`` (none, annual_limit, per_claim_limit,
-    not_covered, not_insured). ``fund_paid + oop`` equals the cost rounded to the fen, both
-    whole fen and >= 0.
+    not_covered, not_insured, stay_limit). ``fund_paid + oop`` equals the cost rounded to the
+    fen, both whole fen and >= 0; where the scheme has a personal account that pays claims
+    (Dazu tier 1), ``account_paid`` comes before ``oop`` and
+    ``fund_paid + account_paid + oop`` equals the cost. A claim's result depends on its owner's
+    claims only (the person, or the household for household-pooled limits).
 
     Examples
     --------
@@ -781,15 +1066,18 @@ def adjudicate(t: BenefitTables, claims: pd.DataFrame, persons: pd.DataFrame | N
     if x.insured is not None:
         reason[~x.insured] = _NOT_INSURED
         ok &= x.insured
+    ok = out_of_county(t, x, ok, reason)
     _require_stated(t, x, ok)
     elig, selfpay = eligible_cost(t, x)
     if not ok.all():
         elig = np.where(ok, elig, 0)
     o = claim_order(t, x, ok)
+    elig = stay_limit(t, x, elig, o, reason, ok)
     ded = deductible(t, x, elig, o)
     r, uppers, bonus = rates(t, x)
     lim = limits(t, x, elig, ded, r, uppers, o, reason, detail)
-    return result(x, elig, ded, r, lim, ok, selfpay, bonus, detail)
+    acc = account(t, x, elig, np.where(ok, lim.fund, 0), ok, o)
+    return result(x, elig, ded, r, lim, ok, selfpay, bonus, detail, acc)
 
 
 def _empty(claims: pd.DataFrame, detail: bool) -> pd.DataFrame:

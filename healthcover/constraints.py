@@ -18,11 +18,26 @@ with :math:`T` the financing standard (total contribution), :math:`S` all govern
 :math:`A` the personal account, :math:`I` the individual contribution, :math:`f` the fund's payment
 on episode :math:`e` of cost :math:`c`. Money comparisons allow half a fen.
 
+A provincial rule on a local design's *average* fund rate (Jilin (五)3, L86: 「平均支付比例不低于50%」,
+70% for students and children) is checked by :func:`average_rate` on a reference population's
+claims: by default (reading ``average_rate = realised_ratio``)
+
+.. math:: \bar r_g = \frac{\sum_{i \in g} f_i}{\sum_{i \in g} (e_i - d_i - a_i)} \ \ge\ \underline r_g
+
+the cost-weighted ratio of what the fund pays to the eligible cost between the deductible and
+the ceiling (:math:`e` eligible cost, :math:`d` deductible, :math:`a` eligible cost above the
+annual limit), over the claims of the care types the floor covers, for each group :math:`g`
+with its own floor (adults, students and children); ``covered_ratio`` divides by the whole
+eligible cost and ``simple_mean`` averages the rates the design sets (each level's rate, or each
+band's rate) without claims (DIGEST D-03).
+
 The rules are read from the guideline file's parameters (their values, bounds and citations):
 ``parameters.financing_floor`` (by category), ``parameters.subsidy_share_floor`` with
 ``parameters.subsidy_floor_basis``, ``parameters.personal_account``,
 ``parameters.individual_paid_by_government`` (by category), ``parameters.benefit_floor`` with
-``parameters.benefit_floor_basis`` and ``parameters.benefit_ceiling``. A guideline without one of
+``parameters.benefit_floor_basis``, ``parameters.benefit_ceiling`` and
+``parameters.average_rate_floor`` (by category or a category attribute, with
+``parameters.average_rate_care`` and the reading ``average_rate``). A guideline without one of
 them simply has no such rule; an override of the guideline (e.g. a stricter floor) is used as is.
 """
 from __future__ import annotations
@@ -37,7 +52,7 @@ from healthcover.errors import HealthcoverError, allowed
 from healthcover.schemes.model import AT_LEAST, AT_MOST
 from healthcover.scheme import Scheme, load_scheme
 
-__all__ = ["RULES", "check_design"]
+__all__ = ["RULES", "AVERAGE_METHODS", "average_rate", "check_design"]
 
 #: Rules :func:`check_design` knows, by the guideline parameter that states them.
 RULES = {
@@ -47,7 +62,10 @@ RULES = {
     "individual_paid_by_government": "parameters.individual_paid_by_government",
     "benefit_floor": "parameters.benefit_floor",
     "benefit_ceiling": "parameters.benefit_ceiling",
+    "average_rate_floor": "parameters.average_rate_floor",
 }
+#: How an average fund rate is measured (the options of a guideline's reading ``average_rate``).
+AVERAGE_METHODS = ("realised_ratio", "covered_ratio", "simple_mean")
 COLUMNS = ["rule", "category", "guideline_category", "comparison", "required", "actual", "passes",
            "citation", "note"]
 TOL = 0.005  # half a fen
@@ -130,7 +148,8 @@ def check_design(
     reference, ceiling : the local NCMS scheme (benefit floor) and the local employee scheme
         (ceiling of the protection level). Without them the rule is listed as not checked.
     episodes : claims coded for the design (with ``category`` or matching ``persons``), the
-        standard set of episodes the protection levels are compared on.
+        standard set of episodes the protection levels are compared on, and the reference
+        population's claims an average fund rate is measured on (:func:`average_rate`).
     reference_episodes, ceiling_episodes : the same episodes coded for the reference and ceiling
         schemes, row for row, where their codes differ (default: ``episodes``).
     overrides : overrides of the guideline when ``against`` is an id, e.g.
@@ -236,6 +255,10 @@ def check_design(
                              _compare(actual, "==", 0.0), guideline.citation(path, category=g),
                              "the individual contribution, which the government pays"))
 
+    if "average_rate_floor" in known:
+        rows.extend(_average_rate_rows(guideline, design, gmap, episodes, persons if episodes is not None and
+                                       "category" not in episodes.columns else None))
+
     for rule, other, other_eps, comp in (("benefit_floor", reference, reference_episodes, ">="),
                                          ("benefit_ceiling", ceiling, ceiling_episodes, "<=")):
         if rule not in known:
@@ -297,3 +320,161 @@ def _benefit_rule(rule, comp, guideline, design, other, episodes, other_eps, per
     raise HealthcoverError(
         f"{guideline.file.name}: parameters.benefit_floor_basis = {basis!r}; allowed: aggregate, per_episode"
     )
+
+
+# --- the average fund rate (Jilin (五)3) ----------------------------------------------------------
+
+
+def _floor_groups(guideline: Scheme, design: Scheme, gmap: Mapping[str, str | None]) -> dict:
+    """Floor cell of the guideline -> (leaf, citation, design categories sharing it)."""
+    path = RULES["average_rate_floor"]
+    p = guideline.param(path)
+    groups: dict[tuple, list] = {}
+    for c in design.categories:
+        g = gmap.get(c)
+        if g is None:
+            continue
+        key = guideline.cell_key(p, {"category": g})
+        leaf = p.cells.get(key)
+        if leaf is None:
+            continue
+        entry = groups.setdefault(key, [leaf, guideline.citation(path, category=g), []])
+        entry[2].append(c)
+    return groups
+
+
+def _average_care(guideline: Scheme, design: Scheme) -> list[str]:
+    if guideline.has("parameters.average_rate_care"):
+        care = guideline.value("parameters.average_rate_care")
+        care = [care] if isinstance(care, str) else list(care)
+    else:
+        care = list(design.care_types)
+    return [c for c in care if c in design.care_types]
+
+
+def _simple_mean(design: Scheme, categories: list[str], care: list[str]) -> float:
+    """Mean of the rates the design sets for these categories: each facility level's rate, or
+    each band's rate where bands replace it (covered cells only)."""
+    rates = []
+    facilities = design.facilities or [None]
+    for c in care:
+        for cat in categories:
+            for f in facilities:
+                dims = {"category": cat, **({"facility": f} if f is not None else {})}
+                path = f"benefits.{c}"
+                covered = design.leaf(f"{path}.covered", **dims) if design.has(f"{path}.covered") else None
+                if covered is not None and covered.usable and not covered.value:
+                    continue
+                bands = design.leaf(f"{path}.bands", **dims) if design.has(f"{path}.bands") else None
+                if bands is not None and bands.usable:
+                    rates.extend(float(r) for _, r in bands.value)
+                    continue
+                rate = design.leaf(f"{path}.rate", **dims) if design.has(f"{path}.rate") else None
+                if rate is not None and rate.usable:
+                    rates.append(float(rate.value))
+    return float(np.mean(rates)) if rates else np.nan
+
+
+def average_rate(
+    design: Scheme | str,
+    claims: pd.DataFrame | None = None,
+    persons: pd.DataFrame | None = None,
+    *,
+    method: str | None = None,
+    care: list[str] | None = None,
+    against: Scheme | str | None = None,
+    groups: Mapping[str, str | None] | None = None,
+) -> pd.DataFrame:
+    """The average fund payment rate of a design, per group with its own floor, and the floor.
+
+    Parameters
+    ----------
+    design : the local design (a scheme, e.g. Jilin with a city's overrides).
+    claims, persons : the reference population's claims (and persons) coded for the design;
+        not needed for ``method="simple_mean"``.
+    method : ``realised_ratio`` (fund over the eligible cost between deductible and ceiling,
+        cost-weighted), ``covered_ratio`` (fund over the whole eligible cost) or ``simple_mean``
+        (the rates the design sets); default: the guideline's reading ``average_rate``.
+    care : the care types averaged over (default the guideline's ``parameters.average_rate_care``).
+    against : the guideline with ``parameters.average_rate_floor`` (default: the design itself,
+        as for Jilin, whose file states both the defaults and the provincial rule).
+    groups : design category -> guideline category, as for :func:`check_design`.
+
+    Returns
+    -------
+    DataFrame with ``categories`` (the design categories sharing a floor), ``group`` (the floor's
+    cell, e.g. ``benefit_class=adult``), ``method``, ``average``, ``floor``, ``passes``,
+    ``claims`` (how many were averaged), ``fund_paid``, ``base`` (yuan) and ``citation``.
+
+    Examples
+    --------
+    >>> import healthcover as hc
+    >>> from healthcover.constraints import average_rate
+    >>> city = hc.load_scheme("jilin-resident-2008", overrides={
+    ...     "benefits.inpatient.bands.adult.county": [[10000, 0.4], [30000, 0.6], [None, 0.7]]})
+    >>> average_rate(city, method="simple_mean").set_index("group").loc["benefit_class=adult", "passes"]
+    True
+    """
+    design = _scheme(design, None, "design")
+    guideline = design if against is None else _scheme(against, None, "against")
+    if not guideline.has(RULES["average_rate_floor"]):
+        raise HealthcoverError(f"average_rate: {guideline.id} has no parameters.average_rate_floor; pass against= "
+                               "the guideline that states the floor")
+    if method is None:
+        method = guideline.reading("average_rate") if "average_rate" in guideline.readings else "realised_ratio"
+    if method not in AVERAGE_METHODS:
+        raise HealthcoverError(f"average_rate: method = {method!r}; allowed: {allowed(AVERAGE_METHODS)}")
+    care = _average_care(guideline, design) if care is None else list(care)
+    unknown = [c for c in care if c not in design.care_types]
+    if unknown:
+        raise HealthcoverError(f"average_rate: care {unknown[0]!r} is not a care type of {design.id}; "
+                               f"allowed: {allowed(design.care_types)}")
+    gmap = _groups(design, guideline, groups)
+    floors = _floor_groups(guideline, design, gmap)
+    result = None
+    if method != "simple_mean":
+        if claims is None:
+            raise HealthcoverError(f"average_rate: method {method!r} measures the rate on claims; pass the reference "
+                                   "population's claims (and persons), or method='simple_mean'")
+        result = design.adjudicate(claims, persons, detail=True)
+        cats = (persons.set_index("person_id")["category"].reindex(claims["person_id"]).to_numpy()
+                if persons is not None else claims["category"].to_numpy()).astype(str)
+        in_care = claims["care"].astype(str).isin(care).to_numpy()
+        fund = result["fund_paid"].to_numpy()
+        if method == "realised_ratio":
+            base = (result["eligible_cost"] - result["deductible"] - result["above_limit_cost"]).to_numpy()
+        else:
+            base = result["eligible_cost"].to_numpy()
+    rows = []
+    for key, (leaf, cite, cats_g) in floors.items():
+        group = ", ".join(f"{d}={k}" for d, k in zip(guideline.param(RULES["average_rate_floor"]).by, key)
+                          if d != "variant")
+        floor = float(leaf.value) if leaf.usable else np.nan
+        if method == "simple_mean":
+            avg, n, f_sum, b_sum = _simple_mean(design, cats_g, care), 0, np.nan, np.nan
+        else:
+            m = in_care & np.isin(cats, cats_g)
+            n = int(m.sum())
+            f_sum, b_sum = float(fund[m].sum()), float(np.maximum(base[m], 0).sum())
+            avg = f_sum / b_sum if b_sum > 0 else np.nan
+        passes = pd.NA if (np.isnan(avg) or np.isnan(floor)) else bool(avg >= floor - 1e-12)
+        rows.append({"categories": ", ".join(cats_g), "group": group, "method": method, "average": avg,
+                     "floor": floor, "passes": passes, "claims": n, "fund_paid": f_sum, "base": b_sum,
+                     "citation": cite})
+    out = pd.DataFrame(rows, columns=["categories", "group", "method", "average", "floor", "passes", "claims",
+                                      "fund_paid", "base", "citation"])
+    out["passes"] = out["passes"].astype("boolean")
+    return out
+
+
+def _average_rate_rows(guideline, design, gmap, episodes, persons) -> list[dict]:
+    method = guideline.reading("average_rate") if "average_rate" in guideline.readings else "realised_ratio"
+    path = RULES["average_rate_floor"]
+    if episodes is None and method != "simple_mean":
+        return [_row("average_rate_floor", "(all)", None, ">=", np.nan, np.nan, pd.NA, guideline.citation(path),
+                     f"not checked: the average is measured on claims ({method}); pass episodes= (the reference "
+                     "population's claims coded for the design)")]
+    t = average_rate(design, episodes, persons, method=method, against=guideline, groups=gmap)
+    return [_row("average_rate_floor", r.categories, r.group, ">=", r.floor, r.average, r.passes, r.citation,
+                 f"{method} over {r.claims} claims" if method != "simple_mean" else "simple mean of the rates set")
+            for r in t.itertuples()]

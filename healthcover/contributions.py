@@ -84,8 +84,18 @@ def contributions(tables: Compiled | ContributionTables, persons: pd.DataFrame, 
         )
     for c in COLUMNS[1:7]:
         out[c] = _fen(out.get(c, np.zeros(len(cat))))
-    subsidies = out["subsidy_central"] + out["subsidy_provincial"] + out["subsidy_local"]
-    out["total"] = _fen(out["individual"] + out["employer"] + subsidies)
+    levels = out["subsidy_central"] + out["subsidy_provincial"] + out["subsidy_local"]
+    # A total the document fixes stays computed when its split is not stated (issue 12 item 3):
+    # the subsidies add up even where the paying level is unknown, and a flat scheme's total is
+    # its financing standard plus the personal account.
+    subsidies = _fen(out.pop("subsidy_sum")) if "subsidy_sum" in out else levels
+    subsidies = np.where(np.isnan(subsidies), levels, subsidies)
+    total = out["individual"] + out["employer"] + subsidies
+    if "standard" in out:
+        fixed = out.pop("standard") + out["personal_account"]
+        total = np.where(np.isnan(total), fixed, total)
+        subsidies = np.where(np.isnan(subsidies), total - out["individual"] - out["employer"], subsidies)
+    out["total"] = _fen(total)
     out["pooled_fund"] = _fen(out["total"] - out["personal_account"])
     out["subsidy_total"] = _fen(subsidies)
     frame = pd.DataFrame({c: out[c] for c in COLUMNS + ["subsidy_total"]}, index=persons.index)
@@ -137,6 +147,7 @@ def _flat(calc: _Calc) -> dict[str, np.ndarray]:
     skind, special = calc.get("subsidy_special")
     special = np.where(skind == AMOUNT, special, np.where(skind == BLANK_KIND, np.nan, 0.0))
     has_special = special != 0
+    levels_before = out["subsidy_central"] + out["subsidy_provincial"] + out["subsidy_local"]
     if has_special.any():
         if t.special_level_blank is not None:
             if calc.missing == "nan":
@@ -161,6 +172,16 @@ def _flat(calc: _Calc) -> dict[str, np.ndarray]:
             f"{t.categories[cat[i]]} would be {rest[i]:.2f} (< 0): the other parts exceed the standard"
         )
     out["personal_account"] = pa
+    # What the document fixes even where a split is blank: the subsidies in all (the special
+    # subsidy counted whichever level pays it) and the financing standard.
+    residual_sub = np.zeros(n)
+    for j, comp in enumerate(COMPONENTS):
+        if comp.startswith("subsidy_"):
+            residual_sub += np.where(residual_of == j, rest, 0.0)
+    out["subsidy_sum"] = levels_before + residual_sub + np.where(np.isnan(special), np.nan, special)
+    _, std_amount = calc.get("standard")
+    std_kind = t.components["standard"][0][cat]
+    out["standard"] = np.where(std_kind == AMOUNT, std_amount, np.nan)
     if (t.components["outpatient_account"][0] != ABSENT).any():
         out["outpatient_account"] = calc.get("outpatient_account")[1]
     return out
@@ -184,13 +205,61 @@ def _payroll(calc: _Calc, persons: pd.DataFrame) -> dict[str, np.ndarray]:
     individual = _fen(r_ind * base)
     employer = _fen(r_emp * base)
     _, pa_i = calc.get("personal_account_share_individual")
-    _, pa_e = calc.get("personal_account_share_employer")
+    pa_e = _employer_account_share(calc, persons)
+    account = pa_i * individual + pa_e * employer
+    account = account + _pension_credit(calc, persons, avg)
     out = {
         "base": base,
         "individual": individual,
         "employer": employer,
-        "personal_account": pa_i * individual + pa_e * employer,
+        "personal_account": account,
     }
     for comp in ("subsidy_central", "subsidy_provincial", "subsidy_local"):
         out[comp] = calc.get(comp)[1]
     return out
+
+
+def _employer_account_share(calc: _Calc, persons: pd.DataFrame) -> np.ndarray:
+    """Share of the employer contribution credited to each person's account: by age where the
+    category has age bands (Bazhou Art. 21: 30 or under, 31-45, 46 and over, the age on 31
+    December of the previous year, ``persons.age``), else the category's share."""
+    t = calc.t
+    _, flat = calc.get("personal_account_share_employer")
+    kind, _ = calc.get("personal_account_share_employer_by_age")
+    by_age = kind != ABSENT
+    if not by_age.any():
+        return flat
+    stated = kind == AMOUNT
+    share = np.where(by_age, np.nan, flat)
+    if stated.any():
+        v.require_columns(persons, ["age"], "persons",
+                          f"{t.scheme_id} credits the employer part by age: give each person's age on 31 December "
+                          "of the previous year")
+        age = v.count_column(persons, "age", "persons", maximum=150, why="age in whole years")
+        uppers, shares = t.age_uppers[calc.cat], t.age_shares[calc.cat]
+        band = (age > np.where(np.isnan(uppers[:, 0]), np.inf, uppers[:, 0])).astype(np.int64)
+        band += age > np.where(np.isnan(uppers[:, 1]), np.inf, uppers[:, 1])
+        share = np.where(stated, shares[np.arange(len(age)), band], share)
+    return share
+
+
+def _pension_credit(calc: _Calc, persons: pd.DataFrame, avg: np.ndarray) -> np.ndarray:
+    """A credit to the personal account as a share of the person's pension (Bazhou Art. 21,
+    retirees: 「以本人上年度退休費用為計算基數」, the base at least the average wage:
+    ``personal_account_pension_floor``), ``persons.pension`` being the previous year's."""
+    t = calc.t
+    kind, share = calc.get("personal_account_share_of_pension")
+    has = kind != ABSENT
+    if not has.any():
+        return np.zeros(len(calc.cat))
+    stated = kind == AMOUNT
+    credit = np.where(has, np.nan, 0.0)
+    if stated.any():
+        v.require_columns(persons, ["pension"], "persons",
+                          f"{t.scheme_id} credits retirees' accounts from their pension: give each person's "
+                          "previous-year pension (0 for people without one)")
+        pension = v.money(persons, "pension", "persons")
+        fkind, floor = calc.get("personal_account_pension_floor")
+        base = np.where(fkind == AMOUNT, np.maximum(pension, floor * avg), pension)
+        credit = np.where(stated, share * base, credit)
+    return credit

@@ -204,15 +204,15 @@ def population_assumptions(scheme_id: str, variant: str | None = None) -> pd.Dat
         for key, c in m.assumptions.get(group, {}).items():
             rows.append({"key": key, "value": c.value, "unit": c.unit, "description": c.description,
                          "citation": c.cite(), "assumption": c.note, "derived_from": ""})
-    if "average_wage" in m.wage and s.has("parameters.deductible_share_of_average_wage"):
+    if "average_wage" in m.wage and s.has("benefits.inpatient.deductible_share_of_average_wage"):
         w = m.wage["average_wage"]
         for key, value in employee.wage_linked_overrides(w.value, scheme=s).items():
             rule = key.rsplit(".", 1)[-1]
             share = "deductible_share_of_average_wage" if rule == "deductible" else "annual_limit_multiple_of_average_wage"
             rows.append({"key": key, "value": value, "unit": s.param(key).unit,
                          "description": s.param(key).description,
-                         "citation": s.citation(f"parameters.{share}"),
-                         "assumption": f"{s.value(f'parameters.{share}'):g} x the assumed average wage",
+                         "citation": s.citation(f"benefits.inpatient.{share}"),
+                         "assumption": f"{s.value(f'benefits.inpatient.{share}'):g} x the assumed average wage",
                          "derived_from": f"average_wage = {w.value:,.0f} ({w.cite()})"})
     return pd.DataFrame(rows, columns=["key", "value", "unit", "description", "citation", "assumption",
                                        "derived_from"])

@@ -282,13 +282,15 @@ def wage_linked_overrides(average_wage: float, *, scheme: Any = LIAONING) -> dic
 
     with :math:`d` about 10% and :math:`m` about 4 (II(4), 「aproximadamente el 10%」,
     「aproximadamente 4 veces」) of the local average annual wage :math:`\bar w`. Pass the result
-    (plus an assumed rate) to ``load_scheme(..., overrides=...)``.
+    (plus an assumed rate) to ``load_scheme(..., overrides=...)`` for one city's wage. The engine
+    also reads the shares itself against each person's ``average_wage`` (a population mixing
+    cities): these amounts, given as overrides, take precedence over the shares.
     """
     s = _scheme(scheme)
     w = float(_money(average_wage, "average_wage")[0])
     return {
-        "benefits.inpatient.deductible": float(_fen(w * float(s.value("parameters.deductible_share_of_average_wage")))),
-        "benefits.inpatient.annual_limit": float(_fen(w * float(s.value("parameters.annual_limit_multiple_of_average_wage")))),
+        "benefits.inpatient.deductible": float(_fen(w * float(s.value("benefits.inpatient.deductible_share_of_average_wage")))),
+        "benefits.inpatient.annual_limit": float(_fen(w * float(s.value("benefits.inpatient.annual_limit_multiple_of_average_wage")))),
     }
 
 

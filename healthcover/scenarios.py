@@ -176,8 +176,13 @@ class ScenarioModel:
         t = scheme.compiled.benefits
         cares_here = [c for c in scheme.care_types if c in set(claims.loc[covered, "care"].unique())]
         pools: dict[str, list[str]] = {}
+        # A personal account that pays claims (Dazu tier 1) draws across care types: its holders'
+        # claims cannot be split by limit pool, so then every care type is one pool.
+        holders = t.account is not None and bool(np.isin(
+            persons["category"].astype(str).to_numpy(), [c for c, a in zip(t.categories, t.account) if a > 0]).any())
         for care in cares_here:
-            pools.setdefault(t.pool_names[t.pool[t.care_types.index(care)]], []).append(care)
+            name = "all" if holders else t.pool_names[t.pool[t.care_types.index(care)]]
+            pools.setdefault(name, []).append(care)
         care_col = claims["care"].to_numpy()
         self._pools: dict[str, _Pool] = {}
         for name, cares in pools.items():
@@ -244,11 +249,16 @@ class ScenarioModel:
         for care in pool.cares:
             c = t.care_types.index(care)
             cells = slice(c * ncat * nfac, (c + 1) * ncat * nfac)
-            for a in (t.covered, t.fixed, t.deductible, t.rates, t.uppers, t.bonus, t.per_claim, t.annual):
-                h.update(np.ascontiguousarray(a[cells]).tobytes())
-            for a in (t.per_year, t.cost_basis, t.household, t.pool):
-                h.update(np.ascontiguousarray(a[c:c + 1]).tobytes())
-        h.update(repr((t.bonus_schedule, t.selfpay_share)).encode())
+            for a in (t.covered, t.fixed, t.deductible, t.rates, t.uppers, t.bonus, t.per_claim, t.annual,
+                      t.wage_deductible, t.wage_limit, t.deductible_factors, t.stay_limit, t.out_of_county):
+                if a is not None:
+                    h.update(np.ascontiguousarray(a[cells]).tobytes())
+            for a in (t.per_year, t.cost_basis, t.household, t.pool, t.carry):
+                if a is not None:
+                    h.update(np.ascontiguousarray(a[c:c + 1]).tobytes())
+        h.update(repr((t.bonus_schedule, t.selfpay_share, t.account_pays, t.account_carry)).encode())
+        if t.account is not None:
+            h.update(np.ascontiguousarray(t.account).tobytes())
         return h.hexdigest()
 
     def _pool_totals(self, name: str, scheme) -> tuple[np.ndarray, np.ndarray, dict, bool]:

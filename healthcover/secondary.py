@@ -20,9 +20,10 @@ Two rules of the veterans' subsidy sit outside the engine and are kept here:
 
 * the outpatient lump sum (Art. 8): each year at least 10% of the person's annual pension
   (``pension_annual``, D-12), drawn on by outpatient claims in date order, never topped up,
-  the unused rest carried forward. With cumulative outpatient demand :math:`C` and cumulative
-  credits :math:`A` (one per year from the first year of the claims), the amount paid so far is
-  :math:`P = C - \max(0, \max_{s \le t}(C_s - A_s))`;
+  the unused rest carried forward. With a person's cumulative outpatient demand :math:`C` and
+  cumulative credits :math:`A` (one a year from that person's own entitlement: ``entitled_from``,
+  else the first year of the person's own claims; never from other people's claims), the amount
+  paid so far is :math:`P = C - \max(0, \max_{s \le t}(C_s - A_s))`;
 * several identities (Art. 21): one benefit, the highest. Each identity's rules are applied to
   all of the person's claims and the identity that pays the most in total is kept.
 
@@ -40,6 +41,7 @@ import pandas as pd
 
 from healthcover import checks as v
 from healthcover.claims import REASONS as ENGINE_REASONS
+from healthcover.claims import parse_dates
 from healthcover.errors import HealthcoverError, allowed, rows_preview
 from healthcover.money import to_fen as _fen
 from healthcover.scheme import Scheme, load_scheme
@@ -175,17 +177,24 @@ class Composed:
         Returns the basic scheme's columns (``eligible_cost, deductible, rate, fund_paid,
         limit_reason``) with its out of pocket as ``basic_oop``, then ``secondary_category``
         (the identity applied), ``secondary_base``, ``secondary_paid``, ``secondary_reason``
-        (see :data:`REASONS`) and the final ``oop``. ``fund_paid + secondary_paid + oop == cost``.
+        (see :data:`REASONS`) and the final ``oop``. ``fund_paid + secondary_paid + oop == cost``
+        (plus ``account_paid`` where the basic scheme has a personal account that pays claims: it
+        pays before the secondary payer).
 
         ``persons`` (or ``claims`` without persons) carries the secondary category column; an
         optional claims column ``secondary_excluded`` (True: e.g. veterans Art. 24, care abroad,
         self-harm, a liable third party) stops the secondary payment; ``pension_annual`` gives the
-        annual pension or subsidy standard for an outpatient lump sum.
+        annual pension or subsidy standard for an outpatient lump sum, and the optional
+        ``entitled_from`` (a date) the start of the person's entitlement: the lump sum is credited
+        once a year from that year (default: the year of the person's first claim in the input).
         """
         basic = self.basic.adjudicate(claims, persons)
         n = len(claims)
         cost_f = _fen(v.money(claims, "cost", "claims"))
         fund_f = _fen(basic["fund_paid"].to_numpy())
+        if "account_paid" in basic.columns:
+            # The basic scheme's own personal account (Dazu Art. 14(四)1) pays before the second payer.
+            fund_f = fund_f + _fen(basic["account_paid"].to_numpy())
         remainder = cost_f - fund_f
         covered = v.money(claims, "covered_cost", "claims", required=False)
         covered_rem = np.maximum((cost_f if covered is None else _fen(covered)) - fund_f, 0)
@@ -381,7 +390,14 @@ class Composed:
         return paid, reason
 
     def _allowance(self, claims, idx, cat, care, paid, table, prow, shares):
-        """Outpatient lump sum per person and year, drawn in date order, carried forward (Art. 8)."""
+        r"""Outpatient lump sum per person and year, drawn in date order, carried forward (Art. 8).
+
+        Each person's credits come from that person's own entitlement only: one credit a year
+        (share x ``pension_annual``) from the year of ``entitled_from`` (a persons column, or a
+        claims column without persons; a date) or, where it is not given, from the first year of
+        the person's own claims in the input. Years before the entitlement get no credit. With
+        cumulative demand :math:`C` and cumulative credits :math:`A` of one person,
+        :math:`P = C - \max(0, \max_{s \le t}(C_s - A_s))` is paid so far."""
         s = self.secondary
         has_share = np.array([x is not None for x in shares], dtype=bool)
         share = np.array([float(x) if x is not None else 0.0 for x in shares])
@@ -398,22 +414,32 @@ class Composed:
         credit = np.floor(share[cat[m]] * pension * 100 + 0.5).astype(np.int64)
         carry = bool(s.value("parameters.outpatient_allowance_carry_forward")) if s.has(
             "parameters.outpatient_allowance_carry_forward") else False
-        dates = pd.to_datetime(pd.Series(claims["date"].to_numpy()[idx]))
+        days = parse_dates(claims["date"], "claims", "date")
         if "benefit_year" in claims.columns:
-            year_all = v.count_column(claims, "benefit_year", "claims")
-            year = year_all[idx]
-            y0 = int(year_all.min())
+            year_all = v.count_column(claims, "benefit_year", "claims").astype(np.int64)
         else:
-            year = dates.dt.year.to_numpy()
-            y0 = int(pd.to_datetime(claims["date"]).dt.year.min())
-        person = pd.factorize(claims["person_id"].to_numpy()[idx])[0]
+            year_all = days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+        # The person's own first year: entitled_from where given, else their first claim's year.
+        person_all = pd.factorize(claims["person_id"].to_numpy())[0]
+        first = pd.Series(year_all).groupby(person_all).transform("min").to_numpy()
+        if "entitled_from" in table.columns:
+            col = table["entitled_from"]
+            known = col.notna().to_numpy()
+            # Missing entries fall back to the default; filled in only to keep row numbers in messages.
+            d = parse_dates(col.where(known, "2000-01-01"), table_name, "entitled_from")
+            start_t = d.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+            start_all = np.where(known[prow], start_t[prow], first)
+        else:
+            start_all = first
+        year, start, person = year_all[idx], start_all[idx], person_all[idx]
         sub = np.flatnonzero(m)
-        order = np.lexsort((sub, dates.to_numpy()[sub], year[sub], person[sub]))
+        order = np.lexsort((sub, days[idx][sub], year[sub], person[sub]))
         o = sub[order]
-        group = person[o] if carry else person[o] * 10_000 + (year[o] - y0)
+        since = year[o] - start[o]  # whole years of entitlement before this claim's year
+        group = person[o] if carry else person[o] * 10_000 + year[o]
         demand = pd.Series(paid[o])
         cum = demand.groupby(group).cumsum().to_numpy()
-        credits = credit[order] * ((year[o] - y0 + 1) if carry else 1)
+        credits = credit[order] * np.where(since >= 0, (since + 1) if carry else 1, 0)
         lost = np.maximum(pd.Series(cum - credits).groupby(group).cummax().to_numpy(), 0)
         total = cum - lost
         prev = pd.Series(total).groupby(group).shift(1, fill_value=0).to_numpy()

@@ -59,6 +59,12 @@ hc.parameter_sources(s)
 # Employer about 6% of payroll, employee about 2% of wages; the employee's whole contribution and
 # about 30% of the employer's (on the employee's own wage) go to the personal account; laid-off
 # workers in re-employment centres contribute on 60% of last year's average wage; retirees pay nothing.
+#
+# For retirees the document says only that the share of the employer contribution credited to
+# their accounts "should be higher than" active employees' (L40); it gives neither the share, nor
+# its base, nor whether employers contribute for retirees at all. Those cells are *not stated*:
+# `contributions()` raises for a retiree, and with `missing="nan"` it computes what the document
+# fixes (the retiree's own 0) and leaves the rest NaN, never 0.
 
 # %%
 persons = pd.DataFrame({
@@ -67,17 +73,46 @@ persons = pd.DataFrame({
     "wage": [wage, 0, 0],
     "average_wage": average_wage,
 })
-hc.reader_table(s.contributions(persons).set_index(persons["category"]), s)
+hc.reader_table(s.contributions(persons, missing="nan").set_index(persons["category"]), s)
+
+# %%
+retiree_rows = s.parameter_table().query("cell == 'category=retiree' and parameter.str.startswith('contributions')")
+retiree_rows[["parameter", "kind", "value", "permitted", "article", "lines", "quote", "note"]]
+
+# %% [markdown]
+# The bound "higher than active employees'" is enforced on a city's choice: a retiree share at or
+# below the employees' (about 30%) is refused, quoting L40, unless it is explored as a reform.
+
+# %%
+for share in (0.4, 0.25):
+    try:
+        city = s.with_overrides({"contributions.personal_account_share_employer.retiree": share})
+        print(f"retiree share {share}: accepted")
+    except hc.HealthcoverError as err:
+        print(f"retiree share {share}: {err}")
 
 # %% [markdown]
 # ## The pooled fund: a deductible of about 10% and a ceiling of about 4 times the average wage
 #
-# The amounts depend on the city's wage, so the file keeps them as shares of it and
-# `employee.wage_linked_overrides` turns them into amounts.
+# The amounts depend on the city's wage, so the file keeps them as shares of it
+# (`benefits.inpatient.deductible_share_of_average_wage`, `annual_limit_multiple_of_average_wage`)
+# and the engine reads each person's `average_wage`: one population can mix cities. For one city,
+# `employee.wage_linked_overrides` turns the shares into amounts, which take precedence.
+
+# %%
+s.parameter_table("benefits.inpatient")[["parameter", "kind", "value", "permitted", "lines", "quote"]]
 
 # %%
 wage_linked = employee.wage_linked_overrides(average_wage)
 wage_linked
+
+# %%
+two_cities = pd.DataFrame({"person_id": [1, 2], "category": "employee", "average_wage": [average_wage, 2 * average_wage]})
+one_claim_each = pd.DataFrame({"person_id": [1, 2], "date": "1999-11-01", "care": "inpatient", "facility": "-",
+                               "cost": 60000.0})
+(hc.load_scheme("liaoning-employee-1999", overrides={"benefits.inpatient.rate": assumed_rate})
+ .adjudicate(one_claim_each, two_cities)
+ .assign(average_wage=two_cities["average_wage"].to_numpy())[["average_wage", "deductible", "fund_paid", "oop"]])
 
 # %% [markdown]
 # **DIGEST D-01.** With an average wage of 10,000, 90% in the band (*assumed*) and an eligible
@@ -106,6 +141,21 @@ pd.concat({
     split: hc.load_scheme("liaoning-employee-1999", overrides={**assumed, "readings.pooling_split": split})
     .adjudicate(two, persons)[["deductible", "fund_paid"]]
     for split in s.meta.readings["pooling_split"].options
+})
+
+# %% [markdown]
+# The deductibles of repeat admissions "may be reduced successively" (L28), with no schedule: the
+# file reduces nothing by default (`deductible_repeat_factors = [1]`); a city gives its factors,
+# here 1, 0.5 and 0.25 of the first deductible for a year's 1st, 2nd and later admissions.
+
+# %%
+four = pd.DataFrame([{"person_id": 1, "date": d, "care": "inpatient", "facility": "-", "cost": 5000}
+                     for d in ("1999-03-01", "1999-06-01", "1999-09-01", "1999-12-01")])
+pd.concat({
+    str(factors): hc.load_scheme("liaoning-employee-1999", overrides={
+        "benefits.inpatient.rate": assumed_rate, "benefits.inpatient.deductible_repeat_factors": factors})
+    .adjudicate(four, persons)[["deductible", "fund_paid"]]
+    for factors in ([1.0], [1.0, 0.5, 0.25])
 })
 
 # %% [markdown]

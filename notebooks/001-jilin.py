@@ -170,19 +170,91 @@ out = hc.load_scheme("jilin-resident-2008", "county").adjudicate(
 out[["deductible", "fund_paid"]].sum()
 
 # %% [markdown]
-# **D-03: "average payment ratio at least 50%".** A city's three bands (0-10,000 at 40%,
-# 10,000-30,000 at 60%, 30,000-45,000 at 70%, *assumed*) have a simple mean of 56.7% (complies under
-# reading (a)) but pay a small claim at 40% (fails under reading (b), the realised ratio). The file's
-# default rates are all at or above the floors, so they comply under both.
+# ## The document's bounds on a city's choices
+#
+# (五)3 (L86) puts every fund rate between 30% and 70% (students and children 50%-90%), outpatient
+# major diseases at least 50%, and allows at most 3 cost bands. A city's bands are checked against
+# the same range as its rates, and an outpatient major-disease rate above 70% is refused, each with
+# the rule quoted, unless the city's design is explored as a reform (`allow_out_of_range=True`).
 
 # %%
+tries = {
+    "inpatient bands 20% / 60%": {"benefits.inpatient.bands.adult.county": [[10000, 0.2], [None, 0.6]]},
+    "outpatient major disease at 75%": {"benefits.special_outpatient.rate.adult.county": 0.75},
+    "student bands 50% / 95%": {"benefits.inpatient.bands.student.county": [[10000, 0.5], [None, 0.95]]},
+    "inpatient bands 40% / 60% / 70% (D-03)": {"benefits.inpatient.bands.adult.county": [[10000, 0.4], [30000, 0.6], [None, 0.7]]},
+}
+for label, overrides in tries.items():
+    try:
+        s.with_overrides(overrides)
+        print(f"{label}: accepted\n")
+    except hc.HealthcoverError as err:
+        print(f"{label}:\n  {err}\n")
+
+# %% [markdown]
+# The subsidy of other dibao recipients and disabled people (categories (2) and (3)) is **at least**
+# 80% of the standard (L60, L62): a floor, not an exact split. So the individual pays at most 20%
+# (the file uses 20%, city 48), an area may subsidise more (individual 10%: 24), and no combination
+# of overrides may bring the subsidies below 80% (`contributions.subsidy_ratio_floor` is read).
+
+# %%
+dibao = pd.DataFrame({"person_id": [1], "category": ["dibao"]})
+for label, overrides in {"the file": {}, "individual 10%": {"contributions.individual.dibao": 0.1},
+                         "individual 30%": {"contributions.individual.dibao": 0.3},
+                         "local part fixed at 50": {"contributions.subsidy_local.dibao": 50,
+                                                    "contributions.individual.dibao": "residual"}}.items():
+    try:
+        c = s.with_overrides(overrides).contributions(dibao).iloc[0]
+        print(f"{label}: individual {c.individual:g}, subsidy {c.subsidy_total:g} of {c.total:g}")
+    except hc.HealthcoverError as err:
+        print(f"{label}:\n  {err}")
+
+# %% [markdown]
+# **D-03: "average payment ratio at least 50%" (70% for students and children).** The file measures
+# it as the cost-weighted ratio of what the fund pays to the eligible cost between the deductibles
+# and the ceiling (the base the 30%-70% rates apply to) over a reference population's claims
+# (reading `average_rate` = `realised_ratio`; `covered_ratio` and `simple_mean` are selectable), and
+# `healthcover.constraints.average_rate` / `check_design` check a design against the floor. A city
+# gives its county hospitals three bands (0-10,000 at 40%, 10,000-30,000 at 60%, above at 70%,
+# *assumed*): whether the average passes depends on the claims it is measured on, here the synthetic
+# population mapped to Jilin's codes, over all facility levels and over the county hospitals'
+# admissions alone; the simple mean of the rates set needs no claims. The file's default single rates
+# are all at or above the floors.
+
+# %%
+from healthcover.constraints import average_rate, check_design
+
 bands = [[10000, 0.4], [30000, 0.6], [None, 0.7]]
-small = run([("2008-06-01", "inpatient", "county", 5300)], **{"benefits.inpatient.bands.adult.county": bands})
-pd.Series({
-    "simple mean of band rates": np.mean([r for _, r in bands]),
-    "realised ratio, small claim": small["fund_paid"].item() / (small["eligible_cost"].item() - small["deductible"].item()),
-    "floor (adults)": s.value("parameters.average_rate_floor", category="adult"),
-}).round(4)
+city = s.with_overrides({"benefits.inpatient.bands.adult.county": bands})
+population = hc.for_scheme(hc.synthetic_population(n_households=2_000, seed=2008), "jilin-resident-2008")
+reference = population.claims[population.claims["care"].isin(["inpatient", "special_outpatient"])]
+pd.concat({
+    "file's defaults": average_rate(s, reference, population.persons),
+    "city with bands": average_rate(city, reference, population.persons),
+    "city with bands, simple mean": average_rate(city, method="simple_mean"),
+})[["group", "method", "average", "floor", "passes", "claims", "citation"]]
+
+# %%
+county_only = reference[reference["facility"] == "county"]
+check_design(city, against="jilin-resident-2008", episodes=county_only, persons=population.persons).query(
+    "rule == 'average_rate_floor'")[["category", "guideline_category", "required", "actual", "passes", "note"]]
+
+# %% [markdown]
+# **Accident outpatient care is for school students (中小學生) only** (L72), not for children not yet
+# at school, though they share the students' contributions and rates; the other reading
+# (`students_and_children`) is selectable. With an assumed deductible of 0 and ceiling of 60,000
+# (not stated), an 800-yuan visit:
+
+# %%
+acc = {"benefits.accident_outpatient.deductible": 0, "benefits.accident_outpatient.annual_limit": 60000}
+who = pd.DataFrame({"person_id": [1, 2, 3], "category": ["student", "child", "dibao_child"]})
+visits = pd.DataFrame({"person_id": [1, 2, 3], "date": "2008-06-01", "care": "accident_outpatient",
+                       "facility": "community", "cost": 800.0})
+pd.concat({
+    r: s.with_overrides({**acc, "readings.accident_outpatient_scope": r}).adjudicate(visits, who)
+    .assign(category=who["category"].to_numpy())[["category", "fund_paid", "limit_reason"]]
+    for r in s.meta.readings["accident_outpatient_scope"].options
+})
 
 # %% [markdown]
 # ## Risk reserve (DIGEST E15)

@@ -33,7 +33,10 @@
 # %% tags=["parameters"]
 average_wage = 20_000  # previous-year city average wage (CNY): assumed (DIGEST E16)
 assumed_employer_rate = 0.06  # Bazhou's employer rate is not stated (G-01): an assumption
-assumed_account_share = 0.3  # Bazhou's personal-account shares are blank (G-02): an assumption
+assumed_share_to_30 = 0.25  # Bazhou's account share of the employer part, age 30 or under: blank (G-02), assumed
+assumed_share_31_45 = 0.30  # ages 31-45 (the line is missing, G-02): assumed
+assumed_share_46_up = 0.35  # age 46 and over: blank (G-02), assumed
+assumed_pension_share = 0.04  # retirees' account share of their pension is blank (G-02): assumed
 county_people = 200  # people in difficulty in the county (DIGEST E12, assumed)
 max_cost = 10_000  # largest cost in the arrears chart (CNY)
 
@@ -131,7 +134,8 @@ hc.parameter_sources(bazhou)
 # wage. The employer rate is not in the text, so the library refuses to compute contributions ...
 
 # %%
-e16 = pd.DataFrame({"person_id": [1, 2, 3], "category": "employee", "wage": [75000, 9000, 30000], "average_wage": average_wage})
+e16 = pd.DataFrame({"person_id": [1, 2, 3], "category": "employee", "wage": [75000, 9000, 30000],
+                    "average_wage": average_wage, "age": [50, 25, 38]})
 try:
     bazhou.contributions(e16)
 except hc.HealthcoverError as err:
@@ -139,19 +143,28 @@ except hc.HealthcoverError as err:
 
 # %% [markdown]
 # ... until an assumption is given. The employee's part (1,200, 240 and 600 with an average wage
-# of 20,000) does not depend on it; the employer part and the accounts do.
+# of 20,000) does not depend on it; the employer part and the accounts do. Art. 21 credits the
+# employer part to the account **by age** (30 or under, 31-45, 46 and over, the age on the previous
+# 31 December, `persons.age`), and retirees get a share of their own previous-year pension, on at
+# least the average wage; all the shares are blank (the 31-45 line is missing altogether), so they
+# are assumed here.
 
 # %%
+by_age = [[30, assumed_share_to_30], [45, assumed_share_31_45], [None, assumed_share_46_up]]
 assumed = hc.load_scheme("bazhou-employee", overrides={
     "contributions.rate_employer": assumed_employer_rate,
     "contributions.rate_employer.flexible": 0,
     "contributions.rate_individual.flexible": assumed_employer_rate + 0.02,
-    "contributions.personal_account_share_employer.employee": assumed_account_share,
-    "contributions.personal_account_share_employer.private_unit": assumed_account_share,
-    "contributions.personal_account_share_employer.laid_off": assumed_account_share,
+    "contributions.personal_account_share_employer_by_age.employee": by_age,
+    "contributions.personal_account_share_employer_by_age.private_unit": by_age,
+    "contributions.personal_account_share_employer_by_age.laid_off": by_age,
     "contributions.personal_account_share_individual.flexible": 0,
+    "contributions.personal_account_share_of_pension.retiree": assumed_pension_share,
 })
-assumed.contributions(e16)[["base", "individual", "employer", "personal_account", "pooled_fund"]]
+assumed.contributions(e16).assign(age=e16["age"])[["age", "base", "individual", "employer", "personal_account", "pooled_fund"]]
+
+# %%
+bazhou.parameter_table("contributions.personal_account")[["parameter", "cell", "kind", "value", "lines", "quote", "note"]]
 
 # %% [markdown]
 # Fixed bases (Art. 8-10): new and private units on the average wage, laid-off workers on 60% of it
@@ -159,13 +172,15 @@ assumed.contributions(e16)[["base", "individual", "employer", "personal_account"
 # both rates, paid themselves; retirees pay nothing.
 
 # %%
-others = pd.DataFrame({"person_id": range(4), "category": ["private_unit", "laid_off", "flexible", "retiree"],
-                       "wage": [90000, 0, 5000, 0], "average_wage": average_wage})
-assumed.contributions(others).set_index(others["category"])[["base", "individual", "employer"]]
+others = pd.DataFrame({"person_id": range(5), "category": ["private_unit", "laid_off", "flexible", "retiree", "retiree"],
+                       "wage": [90000, 0, 5000, 0, 0], "average_wage": average_wage, "age": [35, 50, 28, 66, 70],
+                       "pension": [0, 0, 0, 15000, 30000]})
+assumed.contributions(others).set_index(others["category"])[["base", "individual", "employer", "personal_account"]]
 
 # %%
 wages = np.arange(0, 4.01 * average_wage, average_wage / 20)
-grid = pd.DataFrame({"person_id": range(len(wages)), "category": "employee", "wage": wages, "average_wage": average_wage})
+grid = pd.DataFrame({"person_id": range(len(wages)), "category": "employee", "wage": wages, "average_wage": average_wage,
+                     "age": 40})
 bases = grid.assign(**assumed.contributions(grid)[["base", "individual"]])
 alt.Chart(bases).mark_line().encode(
     x=alt.X("wage:Q", title="previous-year wage (CNY)"),

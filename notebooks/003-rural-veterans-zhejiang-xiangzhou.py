@@ -222,6 +222,24 @@ who = pd.DataFrame({"person_id": [1], "category": ["adult"], "secondary_category
 compose(dazu, vet).adjudicate(lump, who)[["fund_paid", "basic_oop", "secondary_paid", "secondary_reason", "oop"]].assign(date=lump.date)
 
 # %% [markdown]
+# **Each person's lump sum is their own.** The credits run from the person's own entitlement
+# (`entitled_from`, a persons column; without it, the year of the person's own first claim), never
+# from other people's claims: the same survivor entitled from March 2025 gets nothing in 2024, and
+# 600 a year from 2025 on; adjudicated alone or beside another survivor whose claims start in 2020,
+# the results are the same (`tests/test_independence.py` checks this for every scheme).
+
+# %%
+entitled = who.assign(entitled_from="2025-03-01")
+other = pd.DataFrame({"person_id": [2], "category": ["adult"], "secondary_category": ["martyr_survivor"],
+                      "pension_annual": [pension_annual]})
+early = pd.DataFrame({"person_id": 2, "care": "chronic_outpatient", "facility": "county",
+                      "date": ["2020-02-01"], "cost": [300.0]})
+both_people = compose(dazu, vet).adjudicate(pd.concat([lump, early], ignore_index=True), pd.concat([entitled, other]))
+alone = compose(dazu, vet).adjudicate(lump, entitled)
+pd.DataFrame({"date": lump.date, "alone": alone.secondary_paid.to_numpy(),
+              "beside another survivor": both_people.secondary_paid.iloc[:len(lump)].to_numpy()})
+
+# %% [markdown]
 # **Several identities (Art. 21): one benefit, the highest.** A war-disabled veteran (at least 70%)
 # who is also a martyr's survivor (at least 80%) gets the survivor's benefit:
 
@@ -298,8 +316,9 @@ hc.parameter_sources(xz)
 # %% [markdown]
 # **Financing.** 400 yuan a year for general members and 175 for special groups, from fixed
 # individual contributions and fixed city and district subsidies; the split is not stated (G-10),
-# so the library refuses to guess. With an *assumed* individual part of 150 (special groups 0) the
-# city and district pay the rest:
+# so the library refuses to guess it. The totals the document does fix are computed with
+# `missing="nan"` (the split stays NaN). With an *assumed* individual part of 150 (special groups 0)
+# the city and district pay the rest:
 
 # %%
 members = pd.DataFrame({"person_id": [1, 2], "category": ["general", "special"]})
@@ -307,6 +326,9 @@ try:
     xz.contributions(members)
 except hc.HealthcoverError as err:
     print(err)
+
+# %%
+xz.contributions(members, missing="nan")[["total", "individual", "subsidy_local", "subsidy_total", "pooled_fund"]].set_index(members.category)
 
 # %%
 assumed = hc.load_scheme("xiangzhou-resident", overrides={"contributions.individual.general": 150,

@@ -200,8 +200,8 @@ rows = [
     ("D-16 TB 800, a cap (used)", 500, fund("tier1", ("2024-01-05", "tb_outpatient", "county", 800))),
     ("D-19 two admissions of 5,000, per admission (used)", 4800, fund("tier2", *two)),
     ("D-19 ... once a year", 4900, fund("tier2", *two, overrides={"readings.deductible_frequency": "per_year"})),
-    ("D-19 dialysis 12 x 500, per visit (used)", 1800, fund("tier2", *dialysis)),
-    ("D-19 ... once a year", 2900, fund("tier2", *dialysis, overrides={"readings.special_outpatient_deductible_frequency": "per_year"})),
+    ("D-19 dialysis 12 x 500, once a year (used)", 2900, fund("tier2", *dialysis)),
+    ("D-19 ... per visit", 1800, fund("tier2", *dialysis, overrides={"readings.special_outpatient_deductible_frequency": "per_visit"})),
     ("D-20 tier-1 dialysis 6,000, tier 2 only (used)", 0, fund("tier1", ("2024-01-05", "special_outpatient", "county", 6000))),
     ("D-20 ... both tiers", 2320, fund("tier1", ("2024-01-05", "special_outpatient", "county", 6000), overrides={"readings.tier2_only_items": "both_tiers"})),
     ("D-21 special exam 1,000 in 8,000, self-pay first (the text's order)", 3650, fund("tier2", ("2024-03-01", "inpatient", "county", 8000, 1000))),
@@ -239,6 +239,101 @@ pd.DataFrame({
                           rules=FundRules.from_scheme(hc.load_scheme("dazu-resident", overrides={"readings.overspend_beyond_risk_fund": opt})))
     for name, opt in (("(a) excess to facilities (used)", "excess_to_facilities"), ("(b) literal 全额", "all_to_facilities"))
 }).T[["centre", "facilities"]]
+
+# %% [markdown]
+# ## §4 Dazu: balances carried over, the special-subsidy account, psychiatric stays, care away
+#
+# **The household outpatient account carries over** (Art. 26(四), L491: 「门诊账户节余,转存至次年由参保
+# 居民继续使用」): each year the household's insured members add 40 each (tier 2) to one account, used
+# until exhausted (用完为止, L355), and what is left moves to the next year. The general outpatient
+# rate is not stated (G-12; 50% *assumed* here). A household of two, tier 2:
+
+# %%
+account_claims = pd.DataFrame({
+    "person_id": [1, 2, 1, 2], "care": "general_outpatient", "facility": ["township", "township", "county", "township"],
+    "date": ["2024-03-01", "2025-05-01", "2025-08-01", "2026-02-01"], "cost": [60.0, 400.0, 100.0, 100.0]})
+household = pd.DataFrame({"person_id": [1, 2], "category": ["adult", "minor"], "household_id": [9, 9]})
+pd.concat({
+    label: hc.load_scheme("dazu-resident", "tier2", overrides={"benefits.general_outpatient.rate": 0.5, **o})
+    .adjudicate(account_claims, household)[["fund_paid", "limit_reason"]].assign(date=account_claims.date)
+    for label, o in (("carried over (Art. 26(四))", {}),
+                     ("each year's 80 only", {"benefits.general_outpatient.annual_limit_carry_forward": False}))
+})
+
+# %% [markdown]
+# **The tier-1 special-subsidy account** (Art. 14(四)1, L267): an urban dibao adult (or severely
+# disabled, or low-income aged 60+) in tier 1 pays 10, the special subsidy pays 10, and the other 50
+# is held by the county centre 「可用于支付参保居民医疗支出的个人负担部分,当年有效」: it pays the
+# person's own share of their claims in date order, this year only (`account_paid`;
+# `fund_paid + account_paid + oop == cost`). Reading `special_account_base` says which share.
+
+# %%
+special = pd.DataFrame({"person_id": [1, 1, 1], "care": ["inpatient", "chronic_outpatient", "chronic_outpatient"],
+                        "facility": ["county", "township", "township"],
+                        "date": ["2024-03-01", "2024-06-01", "2025-02-01"], "cost": [1000.0, 200.0, 200.0]})
+hc.load_scheme("dazu-resident", "tier1").adjudicate(special, pd.DataFrame({"person_id": [1], "category": ["urban_special"]}))[
+    ["fund_paid", "account_paid", "oop"]].assign(care=special.care, date=special.date)
+
+# %% [markdown]
+# **Psychiatric stays** (Art. 23(四)2, L447): 「精神病人每人每年住院时间不超过3个月。在县外区县级精神病院
+# 住院治疗,不予报销。」 The engine counts days of stay (`stay_days`; 3 months read as 90 days, reading
+# `psychiatric_stay_days`), pays a stay that runs past them pro rata, and pays nothing for a
+# county-level psychiatric hospital outside the county (`out_of_county`). Outpatient care away from
+# the county is not paid either (Art. 23(七), L455), while an ordinary admission away is paid at the
+# same-level standard.
+
+# %%
+stays = pd.DataFrame({
+    "person_id": 1, "care": ["psychiatric_inpatient", "psychiatric_inpatient", "psychiatric_inpatient",
+                             "psychiatric_inpatient", "chronic_outpatient", "inpatient"],
+    "facility": ["county", "county", "county", "county", "county", "county"],
+    "date": ["2024-03-01", "2024-07-01", "2024-10-01", "2024-11-01", "2024-12-01", "2024-12-10"],
+    "cost": [12000.0, 12000.0, 3000.0, 5000.0, 400.0, 5000.0],
+    "stay_days": [60, 60, 10, 20, 0, 0],
+    "out_of_county": [False, False, False, True, True, True]})
+hc.load_scheme("dazu-resident", "tier2").adjudicate(stays, pd.DataFrame({"person_id": [1], "category": ["adult"]}))[
+    ["eligible_cost", "fund_paid", "limit_reason"]].assign(care=stays.care, days=stays.stay_days, away=stays.out_of_county)
+
+# %% [markdown]
+# **Deadlines are bounds**: 「住院需在三日内电话告之」 and 「出院后30日内到医保中心报销」 are recorded as
+# at most 3 and 30 days, like every "within" in the scheme files.
+
+# %%
+s.parameter_table("parameters.out_of_county")[["parameter", "kind", "value", "permitted", "lines", "quote"]]
+
+# %% [markdown]
+# **Households choose one tier for two years; students registered outside the county enrol
+# themselves** (Art. 16, L279, L281). `healthcover.enrolment.tier_choices` checks a household's
+# choices; a student registered outside the county (category `nonlocal_student`, not bound by the
+# household rule) finances the premium (reading `nonlocal_student_financing`: the whole level, or
+# only the individual part).
+
+# %%
+from healthcover.enrolment import tier_choices
+
+enrolment = pd.DataFrame({
+    "household_id": [1, 1, 1, 1, 1, 2, 2, 2, 2],
+    "person_id": [1, 2, 1, 2, 3, 4, 5, 4, 4],
+    "year": [2024, 2024, 2025, 2025, 2025, 2024, 2024, 2025, 2026],
+    "tier": ["tier1", "tier1", "tier2", "tier2", "tier1", "tier2", "tier2", "tier2", "tier1"],
+    "category": ["adult", "minor", "adult", "minor", "nonlocal_student", "adult", "adult", "adult", "adult"]})
+tier_choices(enrolment)
+
+# %%
+student = pd.DataFrame({"person_id": [1], "category": ["nonlocal_student"]})
+pd.concat({(t, r): hc.load_scheme("dazu-resident", t, overrides={"readings.nonlocal_student_financing": r})
+           .contributions(student).iloc[0][["total", "individual", "subsidy_total"]]
+           for t in ("tier1", "tier2") for r in s.meta.readings["nonlocal_student_financing"].options}, axis=1).T
+
+# %% [markdown]
+# **Rural wubao and dibao members**: which level of government pays their special subsidy is not
+# stated (G-14), but their totals are: with `missing="nan"` the level columns are NaN and the totals
+# are computed (tier 1: 100 = 80 + 20 for wubao).
+
+# %%
+rural = pd.DataFrame({"person_id": [1, 2], "category": ["rural_wubao", "rural_dibao"]})
+hc.load_scheme("dazu-resident", "tier1").contributions(rural, missing="nan")[
+    ["total", "individual", "subsidy_central", "subsidy_local", "subsidy_total"]].set_index(rural.category)
 
 # %% [markdown]
 # ## §4 Dazu: what the fund pays as cost grows, by facility level, tier 1 vs tier 2

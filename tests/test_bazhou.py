@@ -40,8 +40,9 @@ def test_employer_rate_is_not_stated_and_the_error_says_how_to_assume_it():
 @pytest.mark.parametrize("employer_rate, account_share", [(0.06, 0.3), (0.08, 0.5)])
 def test_e16_employee_part_does_not_depend_on_the_assumptions(employer_rate, account_share):
     s = hc.load_scheme(SID, overrides={"contributions.rate_employer.employee": employer_rate,
-                                       "contributions.personal_account_share_employer.employee": account_share})
-    out = s.contributions(E16)
+                                       "contributions.personal_account_share_employer_by_age.employee":
+                                           [[30, account_share], [45, account_share], [None, account_share]]})
+    out = s.contributions(E16.assign(age=[25, 40, 50]))
     assert list(out["individual"]) == [1200, 240, 600]  # DIGEST E16
     assert list(out["base"]) == [60000, 12000, 30000]
     np.testing.assert_allclose(out["employer"], employer_rate * out["base"])
@@ -49,40 +50,28 @@ def test_e16_employee_part_does_not_depend_on_the_assumptions(employer_rate, acc
 
 
 def test_personal_account_shares_by_age_are_blank():
+    """Art. 21 L89-L92: by age (30 or under, 31-45, 46 and over), all three shares blank; retirees
+    a blank share of their pension with the average wage as the floor of the base."""
     s = hc.load_scheme(SID)
-    for band in ("age_30_and_under", "age_31_to_45", "age_46_and_over"):
-        leaf = s.leaf(f"parameters.personal_account_employer_share_{band}")
-        assert leaf.kind == "not_stated"
-    assert "No line for ages 31-45" in s.leaf("parameters.personal_account_employer_share_age_31_to_45").note
-    assert s.leaf("contributions.retiree_personal_account_share_of_pension").kind == "not_stated"
-    assert s.value("contributions.retiree_personal_account_base_floor") == 1.0
+    leaf = s.leaf("contributions.personal_account_share_employer_by_age", category="employee")
+    assert leaf.kind == "not_stated" and "31-45" in leaf.note
+    assert s.leaf("contributions.personal_account_share_of_pension", category="retiree").kind == "not_stated"
+    assert s.value("contributions.personal_account_pension_floor", category="retiree") == 1.0
+    with pytest.raises(hc.NotStatedError, match=r"personal_account_share_employer_by_age \(category=employee\) is not stated"):
+        s.with_overrides({"contributions.rate_employer.employee": 0.06}).contributions(E16)
 
 
-def test_benefit_rules_are_missing():
-    s = hc.load_scheme(SID)
-    claims = pd.DataFrame([{"person_id": 1, "date": "2024-06-01", "care": "inpatient", "facility": "-", "cost": 5000}])
-    with pytest.raises(hc.HealthcoverError, match=r"benefits\.inpatient\.rate .*not stated .*Art\. 23.*G-03"):
-        s.adjudicate(claims, pd.DataFrame({"person_id": [1], "category": ["employee"]}))
-
-
-def _assumed():
-    """Benefit rules the text lacks (G-03), assumed only to show the arrears rules at work."""
-    return hc.load_scheme(SID, overrides={"benefits.inpatient.deductible": 0, "benefits.inpatient.rate": 1.0,
-                                          "benefits.inpatient.annual_limit": 1e9})
-
-
-def test_d07_after_back_payment_only_3000_of_an_episode_enters_the_claim():
-    claims = pd.DataFrame([{"person_id": 1, "date": "2024-09-01", "care": "inpatient", "facility": "-", "cost": 5000}])
-    claims["covered_cost"] = employee.arrears_admitted_cost(claims["cost"])
-    out = _assumed().adjudicate(claims, pd.DataFrame({"person_id": [1], "category": ["employee"]}))
-    assert out["eligible_cost"].item() == 3000 and out["oop"].item() == 2000
-
-
-def test_art17_suspension_from_the_next_month_until_back_payment():
-    dates = pd.to_datetime(["2024-03-25", "2024-04-02", "2024-05-20", "2024-07-01"])
-    claims = pd.DataFrame({"person_id": 1, "date": dates, "care": "inpatient", "facility": "-", "cost": 1000.0})
-    suspended = employee.arrears_suspended(claims["date"], "2024-03-10", back_paid_date="2024-06-15")
-    assert list(suspended) == [False, True, True, False]
-    claims["covered_cost"] = np.where(suspended, 0.0, claims["cost"])
-    out = _assumed().adjudicate(claims, pd.DataFrame({"person_id": [1], "category": ["employee"]}))
-    assert list(out["fund_paid"]) == [1000, 0, 0, 1000]  # the employer bears the suspended costs
+def test_personal_accounts_by_age_use_the_age_on_the_previous_31_december():
+    """The band edges are inclusive at 30 and 45 (「30周歲(含30周歲)以下」, 「46周歲以上」)."""
+    s = hc.load_scheme(SID, overrides={"contributions.rate_employer.employee": 0.05,
+                                       "contributions.personal_account_share_employer_by_age.employee":
+                                           [[30, 0.2], [45, 0.3], [None, 0.4]]})
+    persons = pd.DataFrame({"person_id": range(5), "category": "employee", "wage": 20000.0,
+                            "average_wage": 20000.0, "age": [18, 30, 31, 45, 46]})
+    out = s.contributions(persons)
+    # own 2% (400) + the share of the employer's 5% (1,000)
+    assert out["personal_account"].tolist() == [600, 600, 700, 700, 800]
+    with pytest.raises(hc.HealthcoverError, match=r"persons is missing column\(s\) age"):
+        s.contributions(persons.drop(columns="age"))
+    with pytest.raises(hc.HealthcoverError, match=r"allowed: 1 to 3 bands"):
+        s.with_overrides({"contributions.personal_account_share_employer_by_age.employee": [[30, 1.2], [None, 0.4]]})

@@ -1,7 +1,9 @@
 """The documents' worked examples (tests/cases/<scheme-id>.yaml), run through the public API.
 
 A case gives persons, claims (``repeat: n`` repeats a claim on n consecutive months) and the
-expected columns (``<column>_sum`` compares a column's total).
+expected columns (``<column>_sum`` compares a column's total; ``.nan`` is a value the document
+leaves blank). ``missing: nan`` computes contributions with ``missing="nan"``; ``raises: <regex>``
+expects a :class:`healthcover.HealthcoverError` instead of a result.
 """
 from __future__ import annotations
 
@@ -36,14 +38,25 @@ def _claims(rows):
     return pd.DataFrame(out)
 
 
-@pytest.mark.parametrize("scheme_id, kind, case", list(_load()))
-def test_worked_example(scheme_id, kind, case):
-    scheme = hc.load_scheme(scheme_id, variant=case.get("variant"), overrides=case.get("overrides"))
+def _run(scheme_id, kind, case):
+    scheme = hc.load_scheme(scheme_id, variant=case.get("variant"), overrides=case.get("overrides"),
+                            allow_out_of_range=case.get("allow_out_of_range", False))
     persons = pd.DataFrame(case["persons"]) if "persons" in case else None
     if kind == "claims":
-        result = scheme.adjudicate(_claims(case["claims"]), persons)
-    else:
-        result = scheme.contributions(persons)
+        return scheme.adjudicate(_claims(case["claims"]), persons)
+    if "missing" in case:
+        with pytest.warns(hc.HealthcoverWarning, match="not stated in the document"):
+            return scheme.contributions(persons, missing=case["missing"])
+    return scheme.contributions(persons)
+
+
+@pytest.mark.parametrize("scheme_id, kind, case", list(_load()))
+def test_worked_example(scheme_id, kind, case):
+    if "raises" in case:
+        with pytest.raises(hc.HealthcoverError, match=case["raises"]):
+            _run(scheme_id, kind, case)
+        return
+    result = _run(scheme_id, kind, case)
     for key, expected in case["expect"].items():
         if key.endswith("_sum"):
             assert result[key[:-4]].sum() == pytest.approx(expected, abs=0.005), key

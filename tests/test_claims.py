@@ -173,8 +173,10 @@ def test_invariants(rows, tier, cats):
     s = hc.load_scheme("dazu-resident", variant=tier)
     persons, claims = _frame(rows, cats)
     r = s.adjudicate(claims, persons)
-    assert (r.fund_paid >= 0).all() and (r.oop >= 0).all()
-    assert np.all(np.abs(r.fund_paid + r.oop - claims.cost) < 1e-6)
+    # Tier 1's urban special-subsidy account pays part of the patient's share (Art. 14(四)1).
+    account = r["account_paid"] if "account_paid" in r else 0.0
+    assert (r.fund_paid >= 0).all() and (r.oop >= 0).all() and np.all(np.asarray(account) >= 0)
+    assert np.all(np.abs(r.fund_paid + account + r.oop - claims.cost) < 1e-6)
     assert np.allclose(r.fund_paid * 100, np.round(r.fund_paid * 100), atol=1e-6)  # whole fen
     assert (r.fund_paid <= claims.covered_cost + 1e-9).all()
     # Per person-year, the merged inpatient/special limit is never exceeded.
@@ -322,7 +324,10 @@ def test_contributions_with_a_blank_give_nan_only_where_needed():
         c = s.contributions(persons, missing="nan")
     assert "contributions.subsidy_special_level" in str(caught[0].message)
     assert c.individual.tolist() == [20, 0]
-    assert c.subsidy_local.isna().tolist() == [False, True] and c.total.isna().tolist() == [False, True]
+    # The paying level of the wubao's 20 is blank, so the level columns are NaN; the totals the
+    # document fixes are not (issue 12 item 3: 100 = 80 universal + 20 special).
+    assert c.subsidy_local.isna().tolist() == [False, True] and c.total.tolist() == [100, 100]
+    assert c.subsidy_total.tolist() == [80, 100]
 
 
 def test_payment_curve_by_facility():
@@ -342,3 +347,30 @@ def test_detail_shows_what_the_annual_limit_withheld(banded):
     claims = pd.DataFrame({"person_id": [1], "date": ["2024-01-01"], "care": ["inpatient"], "facility": ["county"], "cost": [60000.0]})
     r = banded.adjudicate(claims, pd.DataFrame({"person_id": [1], "category": ["adult"]}), detail=True).iloc[0]
     assert r.above_limit_cost == 15000  # 60,000 - 45,000 left uncounted by the cost limit
+
+
+def test_personal_account_carried_forward_when_a_scheme_says_so():
+    """Dazu's special-subsidy account is valid for the year (当年有效, L267); with the
+    carry-forward switched on (a reform), 2024's unused 20 adds to 2025's 50."""
+    persons = pd.DataFrame({"person_id": [1], "category": ["urban_special"]})
+    claims = pd.DataFrame({"person_id": 1, "care": "chronic_outpatient", "facility": "township",
+                           "date": ["2024-03-01", "2025-03-01"], "cost": [60.0, 400.0]})
+    year_only = hc.load_scheme("dazu-resident", variant="tier1").adjudicate(claims, persons)
+    assert year_only.account_paid.tolist() == [30, 50]  # the person bears 30, then 200
+    carried = hc.load_scheme("dazu-resident", variant="tier1",
+                             overrides={"parameters.personal_account_carry_forward": True}).adjudicate(claims, persons)
+    assert carried.account_paid.tolist() == [30, 70]
+    assert (carried.fund_paid + carried.account_paid + carried.oop == claims.cost).all()
+
+
+def test_stay_days_are_needed_only_where_a_stay_limit_applies():
+    s = hc.load_scheme("dazu-resident", variant="tier2")
+    persons = pd.DataFrame({"person_id": [1], "category": ["adult"]})
+    claims = pd.DataFrame({"person_id": 1, "date": ["2024-03-01", "2024-04-01"], "care": ["inpatient", "psychiatric_inpatient"],
+                           "facility": "county", "cost": 5000.0, "stay_days": [np.nan, 30]})
+    assert s.adjudicate(claims, persons).fund_paid.tolist() == [2400, 2400]
+    with pytest.raises(hc.HealthcoverError, match=r"claims row 1: stay_days -3.0 is not allowed; allowed: a whole number "
+                                                    r"from 0 to 73200 \(days of stay\)"):
+        s.adjudicate(claims.assign(stay_days=[np.nan, -3]), persons)
+    with pytest.raises(hc.HealthcoverError, match=r"claims row 0: out_of_county .* allowed: True or False"):
+        s.adjudicate(claims.assign(out_of_county=["yes", False]), persons)

@@ -6,6 +6,8 @@ their messages, not-stated values, readings, and invariants of the cost-capped c
 """
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FILE = ROOT / "data" / "schemes" / "jilin-resident-2008.yaml"
 CASES = ROOT / "tests" / "cases" / "jilin-resident-2008.yaml"
 SID = "jilin-resident-2008"
-CATEGORIES = ["adult", "student", "dibao_student", "dibao", "poor_disabled", "severely_disabled", "low_income_elderly"]
+CATEGORIES = ["adult", "student", "child", "dibao_student", "dibao_child", "dibao", "poor_disabled", "severely_disabled",
+              "low_income_elderly"]
 
 
 def _persons(*cats):
@@ -43,7 +46,8 @@ def test_codes_the_issue_names():
     assert set(s.care_types) == {"inpatient", "special_outpatient", "accident_outpatient"}
     classes = {c: code.attributes["benefit_class"] for c, code in s.meta.categories.items()}
     assert classes == {
-        "adult": "adult", "student": "student", "dibao_student": "student", "dibao": "adult",
+        "adult": "adult", "student": "student", "child": "student", "dibao_student": "student",
+        "dibao_child": "student", "dibao": "adult",
         "poor_disabled": "adult", "severely_disabled": "adult", "low_income_elderly": "adult",
     }
 
@@ -118,8 +122,12 @@ def test_deductible_range_rejects_a_value_outside_and_quotes_it():
         hc.load_scheme(SID, overrides={"benefits.inpatient.deductible.student.county": 50})
     with pytest.raises(hc.HealthcoverError, match=r"range \[0\.3, 0\.7\]"):
         hc.load_scheme(SID, overrides={"benefits.inpatient.rate.adult.city": 0.8})
-    with pytest.raises(hc.HealthcoverError, match=r"at least 0\.5"):
+    with pytest.raises(hc.HealthcoverError, match=r"range \[0\.5, 0\.7\]"):
         hc.load_scheme(SID, overrides={"benefits.special_outpatient.rate.adult.city": 0.45})
+    # The 70% ceiling of every fund rate applies to outpatient major diseases too (L86).
+    with pytest.raises(hc.HealthcoverError, match=r"special_outpatient\.rate\.adult\.city = 0\.75 is outside the "
+                                                    r"document's range \[0\.5, 0\.7\] \(doc 001, \(五\)3 \(L86\)"):
+        hc.load_scheme(SID, overrides={"benefits.special_outpatient.rate.adult.city": 0.75})
     with pytest.raises(hc.HealthcoverError, match=r"range \[0\.02, 0\.05\]"):
         hc.load_scheme(SID, overrides={"fund.risk_reserve_draw": 0.06})
     with pytest.raises(hc.HealthcoverError, match=r"at most 3"):
@@ -255,3 +263,107 @@ def test_payment_is_monotone_in_cost(a, b, cat, fac):
     persons = pd.DataFrame({"person_id": [1, 2], "category": [cat, cat]})
     paid = s.adjudicate(claims, persons)["fund_paid"].to_numpy()
     assert paid[0] <= paid[1]
+
+
+# --- issue 12: the document's bounds on local choices ------------------------------------------
+
+
+@pytest.mark.parametrize("care, cls, bands, bad", [
+    ("inpatient", "adult", [[10000, 0.2], [None, 0.6]], "0.2"),
+    ("inpatient", "adult", [[10000, 0.5], [None, 0.75]], "0.75"),
+    ("special_outpatient", "adult", [[10000, 0.45], [None, 0.6]], "0.45"),
+    ("inpatient", "student", [[10000, 0.45], [None, 0.9]], "0.45"),
+    ("special_outpatient", "student", [[10000, 0.6], [None, 0.95]], "0.95"),
+])
+def test_band_rates_lie_in_the_rate_range(care, cls, bands, bad):
+    """(五)3 L86: 「統籌基金支付比例為30%—70%」 (students 50%-90%; outpatient major disease at least
+    50%) binds the rates of a city's cost bands as it binds a single rate."""
+    key = f"benefits.{care}.bands.{cls}.county"
+    with pytest.raises(hc.HealthcoverError, match=rf"{re.escape(key[len('benefits.'):])} = {re.escape(bad)} \(a band rate\) "
+                                                   r"is outside the document's range .* \(doc 001, \(五\)3 \(L86\)"):
+        hc.load_scheme(SID, overrides={key: bands})
+    # Explored as a reform, it loads and pays at the band rates.
+    s = hc.load_scheme(SID, overrides={key: bands}, allow_out_of_range=True)
+    assert s.value(f"benefits.{care}.bands", category=cls, facility="county")[0][1] == bands[0][1]
+
+
+def test_band_rates_inside_the_range_load():
+    ok = [[10000, 0.4], [30000, 0.6], [None, 0.7]]  # DIGEST D-03
+    s = hc.load_scheme(SID, overrides={"benefits.inpatient.bands.adult.county": ok,
+                                       "benefits.special_outpatient.bands.adult.county": [[5000, 0.5], [None, 0.7]]})
+    claims = pd.DataFrame([_claim(1, "2008-06-01", "inpatient", "county", 40300)])
+    # (40,300 - 300) = 40,000 above the deductible: 10,000 x 40% + 20,000 x 60% + 10,000 x 70%
+    assert s.adjudicate(claims, _persons("adult"))["fund_paid"].item() == 4000 + 12000 + 7000
+
+
+def test_dibao_subsidy_is_a_floor_and_the_individual_share_a_ceiling():
+    """(四)2(2)-(3) L60-L62 「按不低於繳費標準的80%給予補助」: the individual pays at most 20% of the
+    standard (a bound, 0.2 used); an area may add to the subsidy (a smaller individual share) but
+    not go below 80%, however the parts are overridden."""
+    s = hc.load_scheme(SID)
+    leaf = s.leaf("contributions.individual", category="dibao")
+    assert leaf.kind == "share_of_total" and leaf.hi == 0.2 and leaf.value == 0.2
+    assert leaf.permitted() == "share of the standard, at most 0.2"
+    with pytest.raises(hc.HealthcoverError, match=r"individual\.city\.dibao = 0\.3 is outside the document's share of "
+                                                    r"the standard, at most 0\.2 \(doc 001, \(四\)2\(2\), \(四\)2\(3\) \(L60-L62\)"):
+        hc.load_scheme(SID, overrides={"contributions.individual.dibao": 0.3})
+    richer = hc.load_scheme(SID, overrides={"contributions.individual.dibao": 0.1})
+    out = richer.contributions(_persons("dibao"))
+    assert (out.individual.item(), out.subsidy_local.item(), out.subsidy_total.item()) == (24, 110, 216)
+    # Fixing the local part below the floor, with the individual as the residual: 70 + 36 + 50 < 192.
+    with pytest.raises(hc.HealthcoverError, match=r"contributions\.subsidy_\* of category dibao add up to 156 = 65% of "
+                                                    r"the standard 240, below the document's floor of 0\.8"):
+        hc.load_scheme(SID, overrides={"contributions.subsidy_local.dibao": 50, "contributions.individual.dibao": "residual"})
+    with pytest.raises(hc.HealthcoverError, match=r"subsidy_ratio_floor\.dibao = 0\.7 is outside the document's at least 0\.8"):
+        hc.load_scheme(SID, overrides={"contributions.subsidy_ratio_floor.dibao": 0.7})
+    reform = hc.load_scheme(SID, overrides={"contributions.subsidy_local.dibao": 50, "contributions.individual.dibao": "residual"},
+                            allow_out_of_range=True)
+    assert reform.contributions(_persons("dibao")).individual.item() == 84
+
+
+def test_accident_outpatient_cover_is_for_school_students_only():
+    """(五)1 L72 「參保中小學生還可享受意外傷害門診治療待遇」: school students, not children not yet at
+    school (who share the students' contributions and rates); the other reading is selectable."""
+    s = hc.load_scheme(SID, overrides={"benefits.accident_outpatient.deductible": 0,
+                                       "benefits.accident_outpatient.annual_limit": 60000})
+    claims = pd.DataFrame([_claim(p, "2008-06-01", "accident_outpatient", "community", 800) for p in (1, 2, 3, 4)])
+    persons = pd.DataFrame({"person_id": [1, 2, 3, 4], "category": ["student", "child", "dibao_child", "adult"]})
+    r = s.adjudicate(claims, persons)
+    assert r.fund_paid.tolist() == [560, 0, 0, 0]  # 800 x 70% (the default rate)
+    assert r.limit_reason.astype(str).tolist() == ["none", "not_covered", "not_covered", "not_covered"]
+    wider = s.with_overrides({"readings.accident_outpatient_scope": "students_and_children"})
+    assert wider.adjudicate(claims, persons).fund_paid.tolist() == [560, 560, 560, 0]
+    # Children pay and are subsidised as students (學生兒童).
+    c = hc.load_scheme(SID, "county").contributions(pd.DataFrame({"person_id": [1, 2], "category": ["child", "dibao_child"]}))
+    assert c.individual.tolist() == [20, 10] and c.total.tolist() == [90, 90]
+
+
+def test_average_rate_floor_is_checked_on_a_reference_population():
+    """(五)3 L86 「平均支付比例不低于50%」 (students 70%), measured as the cost-weighted ratio of the
+    fund's payment to the eligible cost between deductible and ceiling (reading realised_ratio).
+    DIGEST D-03: bands 40/60/70% pass the simple mean (56.7%) but a population of small admissions
+    gets about 40%. By hand, two county admissions of 5,300 and 25,300 (deductible 300): the fund
+    pays 5,000 x 40% = 2,000 and 10,000 x 40% + 15,000 x 60% = 13,000: 15,000 / 30,000 = 50%."""
+    from healthcover.constraints import average_rate, check_design
+
+    bands = [[10000, 0.4], [30000, 0.6], [None, 0.7]]
+    city = hc.load_scheme(SID, overrides={"benefits.inpatient.bands.adult.county": bands})
+    small = pd.DataFrame([_claim(1, "2008-06-01", "inpatient", "county", 5300)])
+    t = average_rate(city, small, _persons("adult")).set_index("group")
+    assert t.loc["benefit_class=adult", "average"] == pytest.approx(0.40)
+    assert not t.loc["benefit_class=adult", "passes"]
+    assert t.loc["benefit_class=adult", "floor"] == 0.5 and "L86" in t.loc["benefit_class=adult", "citation"]
+    two = pd.DataFrame([_claim(1, "2008-06-01", "inpatient", "county", 5300),
+                        _claim(2, "2008-07-01", "inpatient", "county", 25300)])
+    t = average_rate(city, two, _persons("adult", "adult")).set_index("group")
+    assert t.loc["benefit_class=adult", "average"] == pytest.approx(0.50) and t.loc["benefit_class=adult", "passes"]
+    mean = average_rate(city, method="simple_mean").set_index("group").loc["benefit_class=adult"]
+    assert mean.passes  # every rate set is at least 40%, most higher
+    # The file's own defaults (single rates >= the floor) pass on any claims.
+    assert average_rate(hc.load_scheme(SID), small, _persons("adult")).passes.all()
+    # check_design reads the floor from the guideline (Jilin's own file) and reports it.
+    d = check_design(city, against=SID, episodes=small, persons=_persons("adult"))
+    row = d[d.rule == "average_rate_floor"].set_index("guideline_category").loc["benefit_class=adult"]
+    assert row.required == 0.5 and row.actual == pytest.approx(0.4) and not row.passes
+    with pytest.raises(hc.HealthcoverError, match="measures the rate on claims"):
+        average_rate(city)

@@ -142,3 +142,27 @@ def test_grouped_impoverishment_and_errors():
     with pytest.raises(hc.HealthcoverError, match=r"column 'q' \(by\) has missing values"):
         protection.catastrophic(df.assign(q=[1, None, 2]), oop="oop", consumption="cons", threshold=0.1,
                                 method="total", by="q")
+
+
+def test_account_holders_claims_stay_one_pool():
+    """Dazu tier 1's special-subsidy account draws across care types (Art. 14(四)1), so a
+    population with account holders is adjudicated in one pool: the model's totals equal the
+    engine's on the same claims."""
+    from healthcover.scenarios import ScenarioModel
+
+    pop = hc.for_scheme(hc.synthetic_population(n_households=400, seed=7), "dazu-resident")
+    persons = pop.persons.copy()
+    adults = np.flatnonzero(persons["category"].astype(str).to_numpy() == "adult")
+    persons.loc[persons.index[adults[::3]], "category"] = "urban_special"
+    pop.persons = persons
+    m = ScenarioModel(pop, "dazu-resident", variant="tier1", assumptions=True)
+    assert list(m._pools) == ["all"]
+    scheme = m.document
+    insured = persons["insured"].to_numpy(dtype=bool) if "insured" in persons else np.ones(len(persons), bool)
+    keep = pop.claims["care"].isin(scheme.care_types).to_numpy() & insured[
+        pd.Index(persons["person_id"]).get_indexer(pop.claims["person_id"])]
+    direct = scheme.adjudicate(pop.claims[keep], persons)
+    base = m.baseline
+    assert base.fund.sum() == pytest.approx(direct["fund_paid"].sum())
+    assert direct["account_paid"].sum() > 0
+    assert base.oop.sum() == pytest.approx(pop.claims["cost"].sum() - direct["fund_paid"].sum() - direct["account_paid"].sum())

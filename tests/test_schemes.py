@@ -1,6 +1,7 @@
 """Scheme files: every bundled file loads, cites its sources, and malformed files are named."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -133,7 +134,19 @@ def test_unknown_reading_option():
 
 # --- every quote is the document's own words, on the lines cited ---------------------------
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+def _seeds() -> Path:
+    """The seed documents: $HEALTHCOVER_SEEDS, else a ``shared/seeds`` folder beside the repository
+    or beside any folder above it (a git worktree sits deeper than the main checkout)."""
+    env = os.environ.get("HEALTHCOVER_SEEDS")
+    if env:
+        return Path(env)
+    for parent in Path(__file__).resolve().parents[1:]:
+        if (parent / "shared" / "seeds").is_dir():
+            return parent / "shared" / "seeds"
+    return Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+SEEDS = _seeds()
 
 
 def _quotes(node, path=""):

@@ -175,5 +175,52 @@ def test_highest_entitlement_is_one_benefit_for_the_whole_period(dazu):
                            "cost": [2200.0, 2200.0, 10000.0]})
     r = compose(dazu, SID).adjudicate(claims, persons)
     assert r.secondary_category.tolist() == ["red_army_dispersed", "red_army_dispersed", "martyr_survivor"]
-    assert r.secondary_paid.tolist() == [1200, 1200, 4080]
+    # Dazu pays (2,200 - 200) x 50% then 2,200 x 50% (the special outpatient deductible is once a
+    # year); the Red Army identity pays the outpatient remainder in full.
+    assert r.secondary_paid.tolist() == [1200, 1100, 4080]
     assert np.all(r.oop >= 0)
+
+
+def test_lump_sum_is_credited_from_the_persons_own_entitlement(dazu):
+    """Issue 12 item 1: one person's lump sum never depends on another person's claims. Person 1
+    claims only in 2026; person 2 has claims from 2024. Alone or together, person 1 gets one
+    year's credit (600), not three."""
+    persons = pd.DataFrame({"person_id": [1, 2], "category": "adult", "secondary_category": "martyr_survivor",
+                            "pension_annual": 6000.0})
+    claims = pd.DataFrame({"person_id": [1, 2, 2], "care": "chronic_outpatient", "facility": "county",
+                           "date": ["2026-05-01", "2024-02-01", "2026-03-01"], "cost": [4000.0, 100.0, 100.0]})
+    both = compose(dazu, SID)
+    together = both.adjudicate(claims, persons)
+    alone = both.adjudicate(claims.iloc[[0]], persons.iloc[[0]])
+    # Dazu pays 700 of 4,000 (chronic limit); of the 3,300 left the lump sum pays one year's 600.
+    assert together.secondary_paid.iloc[0] == alone.secondary_paid.iloc[0] == 600
+    pd.testing.assert_frame_equal(together.iloc[[0]], alone)
+
+
+def test_lump_sum_from_entitled_from(dazu):
+    """Hand example (Art. 8, L127): 600 a year from the year of ``entitled_from`` (2025-03-01);
+    nothing in 2024, before the entitlement; 2025: a 400 visit is paid (200 carried); 2026: a visit
+    of 1,000 gets 600 + 200 = 800. Chronic outpatient at a township centre, where Dazu pays 50%
+    of the cost (the visits below are what Dazu leaves: cost 800 -> 400 left, etc.)."""
+    persons = pd.DataFrame({"person_id": [1], "category": ["adult"], "secondary_category": ["martyr_survivor"],
+                            "pension_annual": [6000.0], "entitled_from": ["2025-03-01"]})
+    claims = pd.DataFrame({"person_id": 1, "care": "chronic_outpatient", "facility": "township",
+                           "date": ["2024-06-01", "2025-06-01", "2026-06-01"], "cost": [600.0, 800.0, 2000.0]})
+    r = compose(hc.load_scheme("dazu-resident", variant="tier2", overrides={"benefits.chronic_outpatient.annual_limit": 5000}),
+                SID).adjudicate(claims, persons)
+    assert r.fund_paid.tolist() == [300, 400, 1000]
+    assert r.secondary_paid.tolist() == [0, 400, 800]
+    assert r.secondary_reason.astype(str).tolist() == ["allowance_limit", "none", "allowance_limit"]
+    # Without entitled_from the person's own first claim year (2024) starts the credits.
+    r = compose(hc.load_scheme("dazu-resident", variant="tier2", overrides={"benefits.chronic_outpatient.annual_limit": 5000}),
+                SID).adjudicate(claims, persons.drop(columns="entitled_from"))
+    assert r.secondary_paid.tolist() == [300, 400, 1000]
+
+
+def test_entitled_from_must_be_a_date(dazu):
+    persons = pd.DataFrame({"person_id": [1], "category": ["adult"], "secondary_category": ["martyr_survivor"],
+                            "pension_annual": [6000.0], "entitled_from": ["soon"]})
+    claims = pd.DataFrame({"person_id": [1], "care": ["chronic_outpatient"], "facility": ["county"],
+                           "date": ["2024-02-01"], "cost": [600.0]})
+    with pytest.raises(hc.HealthcoverError, match=r"persons row 0: entitled_from 'soon' is missing or not a date"):
+        compose(dazu, SID).adjudicate(claims, persons)

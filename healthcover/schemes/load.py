@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
@@ -29,6 +30,7 @@ from healthcover.schemes.model import (
     BENEFIT_RULES,
     CODE,
     CONTRIBUTION_RULES,
+    FACTORS,
     CORE_DIMENSIONS,
     COUNT,
     ENGINE_PARAMETERS,
@@ -55,7 +57,7 @@ TREES = ("parameters", "contributions", "benefits", "fund")
 _PARAM_KEYS = {"description", "unit", "source", "by", "values", "value", "effective", "note"}
 _LEAF_KEYS = {
     "value", "range", "default", "at_least", "at_most", "approx", "not_stated", "note",
-    "source", "share_of_total",
+    "source", "share_of_total", "above", "below",
 }
 #: Contribution components that may be a residual or a share of the standard.
 COMPONENTS = ("individual", "employer", "subsidy_central", "subsidy_provincial", "subsidy_local")
@@ -380,6 +382,8 @@ class LeafCheck:
             return None
         if d == BANDS:
             return band_problem(x)
+        if d == FACTORS:
+            return factors_problem(x)
         return None
 
     def number(self, x: Any) -> str | None:
@@ -423,6 +427,17 @@ def band_problem(bands: Any) -> str | None:
     return None
 
 
+def factors_problem(factors: Any) -> str | None:
+    """None for a valid list of factors ``[f1, f2, ...]`` (1-12 shares in [0, 1]), else what is
+    allowed."""
+    rule = "a list of 1 to 12 factors in [0, 1] ([f1, f2, ...]; the last repeats)"
+    if not isinstance(factors, (list, tuple)) or not 1 <= len(factors) <= 12:
+        return rule
+    if not all(_is_num(f) and not math.isnan(f) and 0 <= f <= 1 for f in factors):
+        return rule
+    return None
+
+
 def parse_leaf(node: Any, where: str, path: Path | str, problems: list[str],
                check: LeafCheck | None = None) -> Leaf | None:
     """A leaf: a bare value, or a mapping with range/at_least/at_most/approx/not_stated."""
@@ -454,11 +469,25 @@ def parse_leaf(node: Any, where: str, path: Path | str, problems: list[str],
     if "source" in node:
         source = _source(node["source"], f"{where}.source", path, problems)
     note = node.get("note")
+    rel = {}
+    for key in ("above", "below"):
+        if key in node:
+            if not isinstance(node[key], str) or not node[key]:
+                bad(f".{key}", node[key], "the code of another cell of this parameter (its last dimension)")
+                return None
+            rel[key] = node[key]
+    leaf = _parse_leaf_kind(node, where, path, problems, check, bad, source, note)
+    return replace(leaf, **rel) if (leaf is not None and rel) else leaf
+
+
+def _parse_leaf_kind(node, where, path, problems, check, bad, source, note) -> Leaf | None:
     if node.get("not_stated"):
         if node["not_stated"] is not True:
             bad(".not_stated", node["not_stated"], "true")
             return None
         return Leaf(kind=NOT_STATED, note=note, source=source)
+    if "share_of_total" in node:
+        return _share_leaf(node, where, path, problems, check, source, note)
     if "range" in node:
         rng = node["range"]
         if not (isinstance(rng, list) and len(rng) == 2 and all(_is_num(x) and not math.isnan(x) for x in rng)
@@ -501,16 +530,6 @@ def parse_leaf(node: Any, where: str, path: Path | str, problems: list[str],
             bad(".approx", node["approx"], rule)
             return None
         return Leaf(kind=APPROX, value=_number(node["approx"]), note=note, source=source)
-    if "share_of_total" in node:
-        s = node["share_of_total"]
-        if not check.component:
-            problems.append(f"{path}: {where}.share_of_total: only a contribution component "
-                            f"({allowed(COMPONENTS)}) may be a share of the standard")
-            return None
-        if not _is_num(s) or not 0 <= s <= 1:
-            problems.append(f"{path}: {where}.share_of_total = {_short(s)}: expected a share in [0, 1]")
-            return None
-        return Leaf(kind=SHARE_OF_TOTAL, value=float(s), note=note, source=source)
     if "value" in node:
         if node["value"] == RESIDUAL and check.component:
             return Leaf(kind=RESIDUAL, note=note, source=source)
@@ -524,6 +543,47 @@ def parse_leaf(node: Any, where: str, path: Path | str, problems: list[str],
         "approx, not_stated, share_of_total"
     )
     return None
+
+
+def _share_leaf(node, where, path, problems, check, source, note) -> Leaf | None:
+    """``{share_of_total: s}``, optionally bounded: ``at_most``, ``at_least`` or ``range`` (the
+    document's bound on the share, e.g. "the subsidy is at least 80%": the individual pays at
+    most 0.2 of the standard); ``s`` is the share used."""
+    s = node["share_of_total"]
+    if not check.component:
+        problems.append(f"{path}: {where}.share_of_total: only a contribution component "
+                        f"({allowed(COMPONENTS)}) may be a share of the standard")
+        return None
+    if not _is_num(s) or not 0 <= s <= 1:
+        problems.append(f"{path}: {where}.share_of_total = {_short(s)}: expected a share in [0, 1]")
+        return None
+    lo = hi = None
+    if "range" in node:
+        rng = node["range"]
+        if not (isinstance(rng, list) and len(rng) == 2 and all(_is_num(x) and 0 <= x <= 1 for x in rng)
+                and rng[0] <= rng[1]):
+            problems.append(f"{path}: {where}.range = {_short(rng)}: expected [low, high] shares with low <= high")
+            return None
+        lo, hi = float(rng[0]), float(rng[1])
+    for key in ("at_least", "at_most"):
+        if key in node:
+            b = node[key]
+            if not _is_num(b) or not 0 <= b <= 1:
+                problems.append(f"{path}: {where}.{key} = {_short(b)}: expected a share in [0, 1]")
+                return None
+            if key == "at_least":
+                lo = float(b)
+            else:
+                hi = float(b)
+    if "default" in node or "value" in node or "approx" in node:
+        problems.append(f"{path}: {where}: a share_of_total leaf gives the share used as share_of_total "
+                        "(no default, value or approx)")
+        return None
+    if (lo is not None and s < lo - 1e-12) or (hi is not None and s > hi + 1e-12):
+        problems.append(f"{path}: {where}.share_of_total = {_short(s)}: outside its own bound "
+                        f"[{'' if lo is None else lo}, {'' if hi is None else hi}]")
+        return None
+    return Leaf(kind=SHARE_OF_TOTAL, value=float(s), lo=lo, hi=hi, note=note, source=source)
 
 
 def _is_num(x: Any) -> bool:

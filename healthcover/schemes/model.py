@@ -51,8 +51,9 @@ COUNT = "count"  # years, days, treatments: finite and >= 0
 CODE = "code"  # a word from a fixed set
 FLAG = "flag"  # true or false
 BANDS = "bands"  # [[upper, rate], ...]
+FACTORS = "factors"  # [f1, f2, ...]: shares in [0, 1], one per occurrence (the last repeats)
 TEXT = "text"  # a rule in words, a date, a list: not computed with
-DOMAINS = (SHARE, MONEY, NON_NEGATIVE, COUNT, CODE, FLAG, BANDS, TEXT)
+DOMAINS = (SHARE, MONEY, NON_NEGATIVE, COUNT, CODE, FLAG, BANDS, FACTORS, TEXT)
 
 #: Domain of a parameter by the first word of its ``unit``.
 UNIT_DOMAINS: Mapping[str, str] = MappingProxyType({
@@ -64,7 +65,8 @@ UNIT_DOMAINS: Mapping[str, str] = MappingProxyType({
     "checks": COUNT,
     "code": CODE, "rate": CODE,
     "flag": FLAG,
-    "bands": BANDS, "[[CNY": BANDS,
+    "bands": BANDS, "[[CNY": BANDS, "[[age": BANDS,
+    "factors": FACTORS,
     "rule": TEXT, "list": TEXT, "dates": TEXT, "date": TEXT, "calendar": TEXT, "month": TEXT,
     "day": TEXT, "hospital": TEXT,
 })
@@ -117,6 +119,20 @@ BENEFIT_RULES: Mapping[str, RuleSpec] = MappingProxyType({
                                   setting=True, zh="共用限额的待遇", en="annual limit pool"),
     "annual_limit_scope": RuleSpec(CODE, "the annual limit is per person or pooled in the household",
                                    options=("person", "household"), default="person", setting=True, zh="限额适用范围", en="annual limit scope"),
+    "annual_limit_carry_forward": RuleSpec(FLAG, "the unused annual limit carries to the next year (an account; default false)",
+                                           default=False, setting=True, zh="结余结转下年", en="carry-forward of the unused limit"),
+    "deductible_share_of_average_wage": RuleSpec(NON_NEGATIVE, "the deductible as a share of the person's average wage "
+                                                 "(persons.average_wage); a stated deductible amount takes precedence",
+                                                 zh="起付线(占平均工资比例)", en="deductible, share of the average wage"),
+    "annual_limit_multiple_of_average_wage": RuleSpec(NON_NEGATIVE, "the annual limit as a multiple of the person's average "
+                                                      "wage (persons.average_wage); a stated limit amount takes precedence",
+                                                      zh="最高支付限额(平均工资倍数)", en="annual limit, multiple of the average wage"),
+    "deductible_repeat_factors": RuleSpec(FACTORS, "factors on the deductible of a person's 1st, 2nd, ... claim of the care type "
+                                          "in a year (the last repeats; default 1)", zh="多次住院起付线递减", en="repeat-admission deductibles"),
+    "annual_stay_limit_days": RuleSpec(COUNT, "days of stay per person and year the fund pays for (claims column stay_days); "
+                                       "a stay beyond is paid pro rata", limit=True, zh="年度住院天数限制", en="days of stay a year"),
+    "covered_out_of_county": RuleSpec(FLAG, "the care is a benefit when received outside the county (claims column "
+                                      "out_of_county; default true)", default=True, zh="县外就医是否支付", en="cover outside the county"),
 })
 
 _COMPONENT = "a contribution component: an amount, residual or {share_of_total: s}"
@@ -142,11 +158,17 @@ CONTRIBUTION_RULES: Mapping[str, RuleSpec] = MappingProxyType({
     "base_share_of_average_wage": RuleSpec(NON_NEGATIVE, "a fixed base, a multiple of the average wage"),
     "personal_account_share_individual": RuleSpec(SHARE, "share of the individual contribution credited to the personal account"),
     "personal_account_share_employer": RuleSpec(SHARE, "share of the employer contribution credited to the personal account"),
-    "subsidy_ratio_floor": RuleSpec(SHARE, "the subsidy covers at least this share of the standard", engine=False),
+    "personal_account_share_employer_by_age": RuleSpec(
+        BANDS, "share of the employer contribution credited to the personal account by age "
+        "(persons.age; [[age, share], ..., [null, share]]: up to and including each age); replaces "
+        "personal_account_share_employer"),
+    "personal_account_share_of_pension": RuleSpec(SHARE, "personal-account credit as a share of the person's pension "
+                                                  "(persons.pension, the previous year's)"),
+    "personal_account_pension_floor": RuleSpec(NON_NEGATIVE, "floor of the pension base of the credit, a multiple of the "
+                                               "average wage"),
+    "subsidy_ratio_floor": RuleSpec(SHARE, "the subsidies cover at least this share of the standard (checked when the "
+                                    "scheme is loaded or overridden)"),
     "subsidy_stated_total": RuleSpec(MONEY, "a subsidy total the document states without its split", engine=False),
-    "retiree_personal_account": RuleSpec(SHARE, "retirees' personal account, a share of contributions", engine=False),
-    "retiree_personal_account_base_floor": RuleSpec(NON_NEGATIVE, "floor of retirees' account base", engine=False),
-    "retiree_personal_account_share_of_pension": RuleSpec(SHARE, "retirees' account as a share of the pension", engine=False),
 })
 
 #: ``parameters.<path>`` the engine reads, with their domains.
@@ -158,6 +180,11 @@ ENGINE_PARAMETERS: Mapping[str, RuleSpec] = MappingProxyType({
     "parameters.enrolment_bonus.mode": RuleSpec(CODE, "points or a relative share of the rate",
                                                 options=("points", "relative"), default="points"),
     "parameters.special_exam_selfpay_share": RuleSpec(SHARE, "share of special-exam cost the patient pays first"),
+    "parameters.personal_account_pays": RuleSpec(
+        CODE, "what the flat personal account (contributions.personal_account) pays on claims: all the patient "
+        "bears, or the patient's share of the covered cost", options=("patient_share", "covered_patient_share")),
+    "parameters.personal_account_carry_forward": RuleSpec(FLAG, "the unused personal account carries to the next year",
+                                                          default=False),
 })
 
 
@@ -217,6 +244,10 @@ Band = tuple[Optional[Number], Number]
 class _LeafBase(_Strict):
     note: Optional[str] = None
     source: Optional[Source] = None
+    #: a bound relative to another cell of the same parameter (the code of the last dimension):
+    #: this cell's value must be strictly above / below that cell's
+    above: Optional[str] = None
+    below: Optional[str] = None
 
 
 class RangeLeaf(_LeafBase):
@@ -245,15 +276,21 @@ class NotStatedLeaf(_LeafBase):
 
 
 class ShareOfTotalLeaf(_LeafBase):
+    """A share of the financing standard; with ``at_most`` / ``at_least`` / ``range`` a bound on
+    the share (the share given is the value used)."""
+
     share_of_total: float = Field(ge=0, le=1)
+    at_most: Optional[float] = Field(default=None, ge=0, le=1)
+    at_least: Optional[float] = Field(default=None, ge=0, le=1)
+    range: Optional[tuple[float, float]] = None
 
 
 class ValueLeaf(_LeafBase):
-    value: Union[Number, bool, str, list[Band], list[str]]
+    value: Union[Number, bool, str, list[Band], list[Number], list[str]]
 
 
 LeafNode = Union[
-    Number, bool, str, list[Band], list[str],
+    Number, bool, str, list[Band], list[Number], list[str],
     RangeLeaf, AtLeastLeaf, AtMostLeaf, ApproxLeaf, NotStatedLeaf, ShareOfTotalLeaf, ValueLeaf,
 ]
 #: A table: a leaf, or codes (``"a, b"`` lists several, ``"*"`` the rest) mapping to tables.
@@ -345,6 +382,8 @@ class Leaf:
     source: Optional[Source] = None
     overridden: bool = False
     original: Any = None  # the file's value before an override
+    above: Optional[str] = None  # strictly above the cell of this code (last dimension)
+    below: Optional[str] = None
 
     @property
     def usable(self) -> bool:
@@ -362,6 +401,14 @@ class Leaf:
             return f"around {_num(self.original if self.overridden else self.value)}"
         if self.kind == NOT_STATED:
             return "not stated in the document"
+        if self.kind == SHARE_OF_TOTAL:
+            if self.lo is not None and self.hi is not None:
+                return f"share of the standard in [{_num(self.lo)}, {_num(self.hi)}]"
+            if self.hi is not None:
+                return f"share of the standard, at most {_num(self.hi)}"
+            if self.lo is not None:
+                return f"share of the standard, at least {_num(self.lo)}"
+            return f"share of the standard, exactly {_num(self.original if self.overridden else self.value)}"
         return f"exactly {_num(self.original if self.overridden else self.value)}"
 
     def within(self, value: Any) -> bool:

@@ -21,6 +21,7 @@ from healthcover.schemes.model import (
     BANDS,
     CODE,
     COUNT,
+    FACTORS,
     FLAG,
     MONEY,
     NON_NEGATIVE,
@@ -99,6 +100,14 @@ def normalise_value(value: Any, domain: str | None) -> Any:
                             _plain_number(rate)])
             return out
         raise ValueError("bands [[upper, rate], ..., [null, rate]]")
+    if domain == FACTORS:
+        if isinstance(value, (list, tuple)):
+            try:
+                return [_plain_number(x.item() if isinstance(x, np.generic) else
+                                      (float(x.strip()) if isinstance(x, str) else x)) for x in value]
+            except ValueError:
+                raise ValueError("factors [f1, f2, ...] in [0, 1]") from None
+        raise ValueError("factors [f1, f2, ...] in [0, 1]")
     if domain == CODE and not isinstance(value, str):
         raise ValueError("a code (a word)")
     return value

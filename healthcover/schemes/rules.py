@@ -428,7 +428,9 @@ def _resolve(path: Path, text: str | None, variant: str | None, layers: tuple[La
         if ov:
             params = apply_overrides(params, ov, variant=variant, domains=domains,
                                      allow_out_of_range=allow, file=path)
-    compiled, problems = compile_rules(meta, params, variant, path.name)
+    # An override with allow_out_of_range=True lifts the document's bounds across cells too.
+    relaxed = any(allow and ov for ov, allow in plain)
+    compiled, problems = compile_rules(meta, params, variant, path.name, relaxed=relaxed)
     if problems:
         raise HealthcoverError("\n".join(problems))
     return meta, params, MappingProxyType(readings), compiled
