@@ -266,6 +266,28 @@ class Payment:
         """P(Y is on a flat piece of g): at 0 below the deductible and at the caps."""
         return float(self.piece_mass[self.benefit._s == 0.0].sum())
 
+    def atoms(self) -> tuple[np.ndarray, np.ndarray]:
+        """The point masses of Y: values (ascending) and probabilities, one per flat value of g.
+
+        Y = 0 below the deductible (and where a band pays rate 0 from the start), Y = a cap
+        where the payment or the cost counted is capped, Y = a band's payment where a band
+        pays rate 0. Severities are continuous, so these are all the atoms of Y.
+        """
+        if "_atoms" not in self.__dict__:
+            x_lo, x_hi, y_lo, s = self.benefit.pieces()
+            flat = (s == 0.0) & (self.piece_mass > 0)
+            v, m = np.asarray(y_lo[flat], dtype=float), np.asarray(self.piece_mass[flat], dtype=float)
+            values, idx = np.unique(v, return_inverse=True)
+            masses = np.bincount(idx, weights=m, minlength=values.size)
+            self._atoms = (values, np.minimum(masses, 1.0))
+        return self._atoms
+
+    @property
+    def prob_zero(self) -> float:
+        """P(Y = 0): the claim is paid nothing (below the deductible, rate 0)."""
+        v, m = self.atoms()
+        return float(m[0]) if v.size and v[0] == 0.0 else 0.0
+
     def __repr__(self) -> str:
         return f"Payment({self.severity!r}, {self.benefit!r})"
 
@@ -352,8 +374,10 @@ class Payment:
             if si > 0:
                 if math.isinf(b):
                     part = part + si * sev.stop_loss(lo_l)
-                else:
+                elif math.isfinite(sev.mean):
                     part = part + si * (sev.stop_loss(lo_l) - sev.stop_loss(b) - (b - lo_l) * sev.sf(b))
+                else:  # no finite mean (a capped Pareto tail, alpha <= 1): E[X - lo; lo < X <= b]
+                    part = part + si * (sev.partial_moment(1, lo_l, b) - lo_l * sev.partial_moment(0, lo_l, b))
             out[live] += part
         out = np.maximum(out, 0.0)
         neg = y < 0
@@ -386,10 +410,7 @@ class Payment:
         Klugman, Panjer & Willmot, *Loss Models*, section 9.6.5.
         """
         h = chk.positive("Payment.discretise", "h", h)
-        top = self.upper_point(eps)
-        K = max(1, math.ceil(top / h * (1 - 1e-12)))
-        if n_max is not None and K > n_max:
-            K = n_max
+        K = self._lattice_size(h, n_max, eps)
         grid = h * np.arange(-1, K + 2, dtype=float)
         G = self.stop_loss(grid)
         G[0] = self.mean + h  # G(-h) = E[Y] + h, so that p_0 follows the same formula
@@ -397,6 +418,35 @@ class Payment:
         # the last node takes the remaining mass: p_K = (G((K-1)h) - G(Kh)) / h
         p[-1] = (G[-3] - G[-2]) / h
         return np.maximum(p, 0.0)
+
+    def _lattice_size(self, h: float, n_max: int | None, eps: float) -> int:
+        top = self.upper_point(eps)
+        K = max(1, math.ceil(top / h * (1 - 1e-12)))
+        return min(K, n_max) if n_max is not None else K
+
+    def discretise_split(self, h: float, n_max: int | None = None,
+                         eps: float = 1e-16) -> tuple[np.ndarray, np.ndarray]:
+        r""":meth:`discretise` split into the lattice masses of the atoms of Y and of the rest.
+
+        Linear dispersal is linear in the distribution, so an atom at :math:`v` goes to the
+        nodes :math:`\lfloor v/h \rfloor` and the next in proportion to its distance (all of
+        it to one node when :math:`v` is on the lattice), and the continuous part is the
+        difference. The two arrays add up to :meth:`discretise` (to rounding).
+        """
+        h = chk.positive("Payment.discretise_split", "h", h)
+        p = self.discretise(h, n_max, eps)
+        pa = np.zeros_like(p)
+        v, m = self.atoms()
+        if v.size:
+            t = v / h
+            near = np.round(t)
+            on_node = np.abs(t - near) <= 1e-9 * np.maximum(t, 1.0)  # a cap put on a node
+            k = np.where(on_node, near, np.floor(t))
+            frac = np.where(on_node, 0.0, t - k)
+            k = np.minimum(k.astype(np.int64), p.size - 1)
+            np.add.at(pa, k, m * (1.0 - frac))
+            np.add.at(pa, np.minimum(k + 1, p.size - 1), m * frac)
+        return pa, np.maximum(p - pa, 0.0)
 
     def cf_nodes(self, omega: float, eps: float = _TAIL_EPS):
         r"""Payment values and weights for :math:`\varphi_Y(u) = E[e^{iuY}]`, :math:`|u| \le \omega`.

@@ -43,6 +43,36 @@ class Frequency:
     def pgf(self, z):
         return np.exp(self.log_pgf_zm1(np.asarray(z) - 1.0))
 
+    def log_pgf_ratio(self, zm1, dz):
+        r""":math:`\ln P_N(z + \Delta z) - \ln P_N(z)` given :math:`z - 1` and :math:`\Delta z`,
+        without cancellation when :math:`\Delta z` is small (the continuous part of a payment
+        whose atoms carry most of the mass)."""
+        raise NotImplementedError
+
+    def prob_zero(self) -> float:
+        """P(N = 0)."""
+        return math.exp(float(np.real(self.log_pgf_zm1(-1.0))))
+
+    def thinned(self, p: float) -> "Frequency":
+        r"""The number of claims of a kind that each claim is with probability ``p``
+        (independently): Poisson(:math:`\lambda p`), NB(:math:`r, \beta p`). Source: Klugman,
+        Panjer & Willmot, *Loss Models*, section 8.6 (the number of payments)."""
+        raise NotImplementedError
+
+    def kept_given_none(self, keep: float, drop: float) -> "Frequency":
+        r"""The number of claims of one kind (probability ``keep`` each) given that no claim
+        of another kind (probability ``drop``) occurred.
+
+        Its PGF is :math:`P_N(1 - \text{keep} - \text{drop} + \text{keep}\, z) / P_N(1 - \text{drop})`:
+        Poisson(:math:`\lambda\,\text{keep}`) (kinds are independent),
+        NB(:math:`r, \beta\,\text{keep} / (1 + \beta\,\text{drop})`).
+        """
+        raise NotImplementedError
+
+    def _scipy(self):
+        """The frozen ``scipy.stats`` distribution (pmf, ppf, isf over count ranges)."""
+        raise NotImplementedError
+
     def panjer_ab(self) -> tuple[float, float]:
         """(a, b) with p_k = (a + b / k) p_{k-1}."""
         raise NotImplementedError
@@ -78,6 +108,22 @@ class Poisson(Frequency):
 
     def log_pgf_zm1(self, zm1):
         return self.mean * zm1
+
+    def log_pgf_ratio(self, zm1, dz):
+        return self.mean * dz
+
+    def thinned(self, p):
+        p = chk.in_range("Poisson.thinned", "p", p, 0.0, 1.0, lo_open=True)
+        return Poisson(self.mean * p)
+
+    def kept_given_none(self, keep, drop):
+        keep = chk.in_range("Poisson.kept_given_none", "keep", keep, 0.0, 1.0, lo_open=True)
+        chk.in_range("Poisson.kept_given_none", "drop", drop, 0.0, 1.0)
+        return Poisson(self.mean * keep)
+
+    def _scipy(self):
+        from scipy import stats
+        return stats.poisson(self.mean)
 
     def panjer_ab(self):
         return 0.0, self.mean
@@ -146,6 +192,24 @@ class NegativeBinomial(Frequency):
     def log_pgf_zm1(self, zm1):
         # Re(1 - beta (z - 1)) >= 1 for |z| <= 1, so the principal log is the right branch.
         return -self.r * np.log1p(-self.beta * np.asarray(zm1))
+
+    def log_pgf_ratio(self, zm1, dz):
+        # (1 - b(z + dz - 1)) / (1 - b(z - 1)) = 1 - b dz / (1 - b(z - 1)); Re(1 - b(z - 1)) >= 1
+        return -self.r * np.log1p(-self.beta * np.asarray(dz) / (1.0 - self.beta * np.asarray(zm1)))
+
+    def thinned(self, p):
+        p = chk.in_range("NegativeBinomial.thinned", "p", p, 0.0, 1.0, lo_open=True)
+        return NegativeBinomial(self.r, self.beta * p)
+
+    def kept_given_none(self, keep, drop):
+        func = "NegativeBinomial.kept_given_none"
+        keep = chk.in_range(func, "keep", keep, 0.0, 1.0, lo_open=True)
+        drop = chk.in_range(func, "drop", drop, 0.0, 1.0)
+        return NegativeBinomial(self.r, self.beta * keep / (1.0 + self.beta * drop))
+
+    def _scipy(self):
+        from scipy import stats
+        return stats.nbinom(self.r, 1.0 / (1.0 + self.beta))
 
     def panjer_ab(self):
         a = self.beta / (1.0 + self.beta)

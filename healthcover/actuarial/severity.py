@@ -103,7 +103,8 @@ class Severity:
         with np.errstate(invalid="ignore"):
             up = self.upper_moment(k, lo) - self.upper_moment(k, hi)
             low = self.lower_moment(k, hi) - self.lower_moment(k, lo)
-        out = np.where(lo >= med, up, low)
+        # from above where it is finite (a tail without the k-th moment has only the lower form)
+        out = np.where((lo >= med) & np.isfinite(up), up, low)
         return np.where(hi > lo, np.maximum(out, 0.0), 0.0)
 
     @property
