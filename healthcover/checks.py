@@ -30,7 +30,7 @@ __all__ = [
     "frame", "require_columns", "codes", "money", "unique_ids", "count_column",
     "column", "money_column", "positive_column", "weights", "sizes", "nonempty", "scalar",
     "number", "positive", "non_negative", "in_range", "probability", "choice", "positive_int",
-    "sample", "fmt_values", "levels", "points", "rng_from_seed",
+    "sample", "fmt_values", "levels", "points", "rng_from_seed", "positive_at_most",
 ]
 
 
@@ -431,3 +431,16 @@ def rng_from_seed(func: str, name: str, seed: Any) -> np.random.Generator:
             f"{func}: {name} = {seed!r} is not allowed; allowed: None, a whole number >= 0 or a numpy.random.Generator"
         )
     return np.random.default_rng(int(seed))
+
+
+def positive_at_most(func: str, name: str, value: Any, hi: float, *, lo: float = 0.0,
+                     why: str = "") -> float:
+    """A finite number > ``lo`` (0 by default) and <= ``hi``: a scale or count whose size
+    has a documented ceiling (e.g. money at most :data:`~healthcover.money.MAX_YUAN`)."""
+    x = positive(func, name, value) if lo == 0.0 else number(func, name, value)
+    if not x > lo or x > hi:
+        extra = f" ({why})" if why else ""
+        raise HealthcoverError(
+            f"{func}: {name} = {_fmt(x)} is not allowed; {name} must be > {lo:g} and at most {hi:g}{extra}"
+        )
+    return x

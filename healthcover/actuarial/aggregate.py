@@ -47,8 +47,9 @@ The continuous part, with transform
 (no cancellation), goes through the lattice; its CDF is added to the exact atoms, so
 ``cdf(0)`` is :math:`P(S = 0)`, a quantile inside an atom is the atom's value and no
 quantile is negative. Where :math:`\delta` is below ``tail / 100`` the atoms are negligible
-and the Fourier method applies as before; where the continuous part is below it, the result
-is the discrete distribution itself (:class:`DiscreteLoss`; e.g. ``Benefit(rate=0)``: S = 0).
+and the Fourier method applies as before; where the continuous part is at most ``tail`` (a
+claim paid on a rising piece is that rare), the result is the discrete distribution itself,
+with the exact mean (:class:`DiscreteLoss`; e.g. ``Benefit(rate=0)``: S = 0).
 
 :func:`monte_carlo` simulates (seeded) and reports standard errors: a validation path only.
 
@@ -120,7 +121,8 @@ class AggregateLoss:
         self.mean = k1
         self.variance = k2
         self.sd = math.sqrt(k2)
-        self.skewness = k3 / k2 ** 1.5 if k2 > 0 else 0.0
+        # k3 / k2^1.5 written so that a tiny variance (1e-300 claims a year) does not underflow
+        self.skewness = k3 / k2 / self.sd if k2 > 0 else 0.0
         self.info: dict = {}
         #: P(S = 0), exactly: prod_l P_{N_l}(P(Y_l = 0))
         self.prob_zero = _prob_zero(model)
@@ -574,15 +576,30 @@ def _convolve(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
     return _merge(v[keep], m[keep])
 
 
-def _count_lattice(freq, value: float, q_eps: float):
-    """k * value with P(K = k) for K ~ freq, over all but q_eps of its mass on each side."""
+def _count_pmf(freq, q_eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """k and P(K = k) for K ~ freq, over all but about q_eps of its mass on each side.
+
+    The negative binomial pmf is computed in logs from (r, beta): scipy's (r, p = 1/(1+beta))
+    rounds p to 1 for beta below 1e-16 and loses the rare claim altogether."""
     dist = freq._scipy()
     lo = int(max(dist.ppf(q_eps) - 1, 0))
-    hi = int(dist.isf(q_eps)) + 1
+    hi = int(dist.isf(q_eps)) + 2
     if hi - lo + 1 > _MAX_ATOMS:
-        raise _too_many_atoms(hi - lo + 1, f"about {freq.mean:,.0f} claims a year paid exactly {value:,.6g}")
+        raise _too_many_atoms(hi - lo + 1, f"a count of about {freq.mean:,.0f} a year at one fixed payment")
     k = np.arange(lo, hi + 1, dtype=float)
-    pmf = dist.pmf(k)
+    if isinstance(freq, NegativeBinomial):
+        r, b = freq.r, freq.beta
+        logp = (special.gammaln(k + r) - special.gammaln(r) - special.gammaln(k + 1.0)
+                - r * math.log1p(b) + k * (math.log(b) - math.log1p(b)))
+        pmf = np.exp(logp)
+    else:
+        pmf = dist.pmf(k)
+    return k, pmf
+
+
+def _count_lattice(freq, value: float, q_eps: float):
+    """k * value with P(K = k) for K ~ freq, over all but q_eps of its mass on each side."""
+    k, pmf = _count_pmf(freq, q_eps)
     keep = pmf >= _ATOM_FLOOR
     return k[keep] * value, pmf[keep]
 
@@ -607,9 +624,10 @@ def _line_atoms(line, q_eps: float) -> tuple[np.ndarray, np.ndarray]:
         return out
     # negative binomial with several fixed amounts: the count at any of them, split multinomially
     count = freq.kept_given_none(float(ms.sum()), drop)
-    dist = count._scipy()
-    hi = int(dist.isf(q_eps)) + 1
-    pk = dist.pmf(np.arange(hi + 1))
+    ks, pks = _count_pmf(count, q_eps)
+    hi = int(ks[-1])
+    pk = np.zeros(hi + 1)
+    pk[ks.astype(np.int64)] = pks
     step = (vals, ms / ms.sum())
     power = (np.zeros(1), np.ones(1))
     acc_v, acc_m = [power[0]], [pk[0] * power[1]]
@@ -652,21 +670,41 @@ class _PiecewiseLoss(AggregateLoss):
     exactly (a quantile inside a point mass is its value)."""
 
     def _set_table(self, kx: np.ndarray, kF: np.ndarray, atoms=None) -> None:
-        kF = np.maximum.accumulate(np.maximum(np.asarray(kF, dtype=float), 0.0))
+        kF = np.maximum(np.asarray(kF, dtype=float), 0.0)
+        if (kF[1:] < kF[:-1]).any():  # rounding or extrapolation dips: keep the CDF monotone
+            kF = np.maximum.accumulate(kF)
         self._kx, self._kF = np.asarray(kx, dtype=float), kF
-        dx = np.diff(self._kx)
-        self._kI = np.concatenate([[0.0], np.cumsum(0.5 * dx * (kF[1:] + kF[:-1]))])
+        self._kI_cache = None
         av, am = atoms if atoms is not None else (np.empty(0), np.empty(0))
         self._av, self._am = np.asarray(av, dtype=float), np.asarray(am, dtype=float)
         self._acum = np.concatenate([[0.0], np.cumsum(self._am)])
         self._amv = np.concatenate([[0.0], np.cumsum(self._am * self._av)])
-        # the whole CDF as a table with a vertical step at each point mass, for quantiles
-        xs = np.union1d(self._kx, self._av)
-        C = np.interp(xs, self._kx, kF, left=0.0, right=kF[-1])
-        left = C + self._acum[np.searchsorted(self._av, xs, side="left")]
-        right = C + self._acum[np.searchsorted(self._av, xs, side="right")]
-        self._qx = np.repeat(xs, 2)
-        self._qF = np.maximum.accumulate(np.column_stack([left, right]).ravel())
+        self._qtab = None
+
+    def _quantile_table(self):
+        """The whole CDF as a table with a vertical step at each point mass (built on first use:
+        a Richardson result never inverts its two lattices)."""
+        if self._qtab is None:
+            if self._av.size:
+                xs = np.union1d(self._kx, self._av)
+                C = self._continuous_cdf(xs)
+                left = C + self._acum[np.searchsorted(self._av, xs, side="left")]
+                right = C + self._acum[np.searchsorted(self._av, xs, side="right")]
+                qx, qF = np.repeat(xs, 2), np.column_stack([left, right]).ravel()
+                qF = np.maximum.accumulate(qF)
+            else:
+                qx, qF = self._kx, self._kF  # already non-decreasing
+            self._qtab = (qx, qF)
+        return self._qtab
+
+    @property
+    def _kI(self) -> np.ndarray:
+        """Integral of the continuous part's CDF from the first knot to each knot (trapezoids:
+        it is linear between knots); built on first use."""
+        if self._kI_cache is None:
+            kF = self._kF
+            self._kI_cache = np.concatenate([[0.0], np.cumsum(0.5 * np.diff(self._kx) * (kF[1:] + kF[:-1]))])
+        return self._kI_cache
 
     @property
     def atoms(self) -> pd.Series:
@@ -706,7 +744,7 @@ class _PiecewiseLoss(AggregateLoss):
         return np.maximum(self.mean - v + self.integrated_cdf(v), 0.0)
 
     def _ppf(self, q):
-        qx, qF = self._qx, self._qF
+        qx, qF = self._quantile_table()
         k = np.clip(np.searchsorted(qF, q, side="left"), 1, qF.size - 1)
         f0, f1 = qF[k - 1], qF[k]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -744,6 +782,14 @@ class LatticeLoss(_PiecewiseLoss):
         self._set_table(kx, kF, atoms[:2] if atoms is not None else None)
 
 
+def _merge_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted union of two sorted arrays, in linear time (no sort)."""
+    out = np.insert(a, np.searchsorted(a, b), b)
+    keep = np.ones(out.size, dtype=bool)
+    keep[1:] = out[1:] > out[:-1]
+    return out[keep]
+
+
 class RichardsonLoss(_PiecewiseLoss):
     r"""Richardson extrapolation of two lattice results, :math:`(4 F_h - F_{2h}) / 3`, of the
     continuous part's CDF (the lattice error is :math:`c h^2 + O(h^3)`); point masses exact.
@@ -759,7 +805,7 @@ class RichardsonLoss(_PiecewiseLoss):
         super().__init__(fine.model)
         self.fine, self.coarse = fine, coarse
         self.info = dict(fine.info, coarse_h=coarse.h)
-        kx = np.union1d(fine._kx, coarse._kx)
+        kx = _merge_sorted(fine._kx, coarse._kx)
         kF = (4.0 * fine._continuous_cdf(kx) - coarse._continuous_cdf(kx)) / 3.0
         atoms = (fine._av, fine._am) if fine._av.size else None
         self._set_table(kx, kF, atoms)
@@ -788,32 +834,56 @@ def _merge_poisson(model: ClaimModel):
     return all(isinstance(ln.frequency, Poisson) for ln in model.lines)
 
 
+_DIRECT_DFT = 64  # payments on at most this many nodes: their transform minus 1 computed directly
+
+
+def _dft_expm1(p: np.ndarray, n: int) -> np.ndarray:
+    r""":math:`\sum_k p_k (w^{jk} - 1)`, :math:`w = e^{-2\pi i/n}`, :math:`j = 0..n/2`, with no
+    cancellation: ``rfft(p) - 1`` loses :math:`10^{-16}` absolutely, which a frequency with a
+    huge dispersion (NB :math:`\beta = 10^{12}`) multiplies into the result when the payments
+    are a sliver of a lattice cell. Direct sum, for payments on few nodes."""
+    j = np.arange(n // 2 + 1)
+    k = np.arange(p.size)
+    half = np.pi * ((np.multiply.outer(j, k) % n) / n)  # theta / 2, theta = 2 pi jk / n
+    sn = np.sin(half)
+    return -2.0 * (sn * sn) @ p - 2.0j * (sn * np.cos(half)) @ p
+
+
 def _lattice_pgf(model: ClaimModel, h: float, n: int, k0: int, theta: float = 0.0,
                  split: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Masses of S on k0 + m, m = 0..n-1 (lattice step h), by FFT with optional tilting:
     (all of S, its continuous part). With ``split``, the continuous part is
-    :math:`\\hat g_D \\operatorname{expm1}(\\Delta)` (see the module docstring), else all of S."""
+    :math:`\hat g_D \operatorname{expm1}(\Delta)` (see the module docstring), else all of S."""
     half = n // 2 + 1
     log_d = np.zeros(half, dtype=complex)   # ln of the discrete part's transform (or of all of S)
     delta = np.zeros(half, dtype=complex)   # ln phi_S - ln phi_D
     tilt = np.exp(-theta * np.arange(n)) if theta else None
 
-    def transform(p):
+    def transform(p, nominal, offset):
+        """(DFT of p, tilted) - nominal, without cancellation where p sits on few nodes.
+
+        ``offset`` is sum(p) - nominal as known exactly without tilting (0 for a payment, whose
+        masses sum to 1; minus the continuous mass for its atoms; the continuous mass itself)."""
         if tilt is not None:
             p = p * (tilt[: p.size] if p.size <= n else np.exp(-theta * np.arange(p.size)))
+            offset = float(p.sum()) - nominal
+        if p.size <= _DIRECT_DFT and p.size * half <= 5e7:
+            return _dft_expm1(p, n) + offset
         if p.size > n:  # fold: the DFT only sees k mod n
             pad = (-p.size) % n
             p = np.concatenate([p, np.zeros(pad)]).reshape(-1, n).sum(axis=0)
-        return sfft.rfft(p, n)
+        return sfft.rfft(p, n) - nominal
 
     for ln in model.lines:
         if split:
             pa, pc = ln.payment.discretise_split(h)
-            za, zc = transform(pa), transform(pc)
-            log_d += ln.frequency.log_pgf_zm1(za - 1.0)
-            delta += ln.frequency.log_pgf_ratio(za - 1.0, zc)
+            cont = float(pc.sum())
+            za_m1 = transform(pa, 1.0, -cont)      # z_D - 1
+            zc = transform(pc, 0.0, cont)          # z_C
+            log_d += ln.frequency.log_pgf_zm1(za_m1)
+            delta += ln.frequency.log_pgf_ratio(za_m1, zc)
         else:
-            log_d += ln.frequency.log_pgf_zm1(transform(ln.payment.discretise(h)) - 1.0)
+            log_d += ln.frequency.log_pgf_zm1(transform(ln.payment.discretise(h), 1.0, 0.0))
     j = np.arange(half)
     # shift the window start to index 0: multiply by w^(-j k0) and undo the tilt's e^(-theta k0)
     log_d += theta * k0 + 2j * math.pi * ((j * (k0 % n)) % n) / n
@@ -829,7 +899,9 @@ def _lattice_pgf(model: ClaimModel, h: float, n: int, k0: int, theta: float = 0.
 def _auto_h(model: ClaimModel, width: float, n_target: int) -> float:
     h = width / n_target
     caps = [ln.benefit.max_payment for ln in model.lines if math.isfinite(ln.benefit.max_payment)]
-    if len(set(caps)) == 1:
+    # (not when S spans so many caps that a cap on a node needs more points than allowed: the
+    # payments are then far below the lattice's resolution of S, and the variance check decides)
+    if len(set(caps)) == 1 and 2.0 * width / caps[0] <= _LATTICE_MAX:
         # put the cap on a node of both lattices (h and 2h) so its atom is not split
         k = max(2, math.ceil(caps[0] / h))
         k += k % 2
@@ -841,6 +913,12 @@ def _lattice(model: ClaimModel, h: float | None, n: int | None, tail: float,
              richardson: bool, tilt: float, atoms=None) -> AggregateLoss:
     a, b, how = _window(model, tail)
     a = max(a, 0.0)  # S >= 0
+    if atoms is not None:
+        # The window's tail rule is absolute (mass tail outside); with the point masses split
+        # off, the continuous part may itself be tiny (1e-12 of S for a rare claim), and a
+        # window cutting its range would alias most of it: hold one claim on top of any atom.
+        top = max(ln.payment.upper_point(tail / max(ln.frequency.mean, 1.0)) for ln in model.lines)
+        b = max(b, float(atoms[0][-1]) + top)
     if not (math.isfinite(a) and math.isfinite(b) and b > a):
         raise HealthcoverError(
             f"aggregate_loss: no finite window [{a:g}, {b:g}] holds S for this model ({model!r}); "
@@ -856,7 +934,7 @@ def _lattice(model: ClaimModel, h: float | None, n: int | None, tail: float,
     def one(step):
         k0 = int(math.floor(a / step))
         cells = (b - k0 * step) / step
-        if n is None and cells > _LATTICE_MAX:
+        if n is None and not auto and cells > _LATTICE_MAX:
             raise HealthcoverError(
                 f"aggregate_loss: h = {step:g} would need {cells:,.0f} lattice points to cover S's window "
                 f"[{a:,.0f}, {b:,.0f}]; give a larger h (at least {(b - a) / _LATTICE_MAX:.4g}) or n"
@@ -883,11 +961,19 @@ def _lattice(model: ClaimModel, h: float | None, n: int | None, tail: float,
         size = 1 << 16
         while _lattice_variance_error(fine) > _LATTICE_VAR_TOL:
             size *= 2
+            if fine.h >= top:
+                # every payment within one cell: dispersal adds about E[N] E[Y] h of variance,
+                # so the step needed is known; jump there (or say at once it is out of reach)
+                flow = sum(ln.frequency.mean * ln.payment.mean for ln in model.lines)
+                h_need = 0.5 * _LATTICE_VAR_TOL * model.variance / flow if flow > 0 else fine.h / 2
+                size = max(size, 1 << max(0, math.ceil(math.log2(max((b - a) / h_need, 1.0)))))
             if size > _LATTICE_MAX:
                 raise HealthcoverError(
-                    f"aggregate_loss: the lattice FFT would need more than 2^{_LATTICE_MAX.bit_length() - 1} points "
-                    f"to resolve these payments over the window [{a:,.0f}, {b:,.0f}] (tail={tail:g}); use the "
-                    "default tail=1e-10 (where the Fourier method applies) or give h and n explicitly"
+                    f"aggregate_loss: S spans [{a:,.4g}, {b:,.4g}] (sd {model.sd:,.4g}) and a lattice resolving the "
+                    f"payments would need more than 2^{_LATTICE_MAX.bit_length() - 1} points, while the Fourier "
+                    "series does not converge (a very dispersed frequency or a very heavy tail); this model is "
+                    "beyond the exact methods: use monte_carlo(model), or fewer or less dispersed claims"
+                    + (f" (tail={tail:g}; the default is 1e-10)" if tail < 1e-10 else "")
                 )
             h = _auto_h(model, b - a, size)
             fine = one(h)
@@ -1159,7 +1245,7 @@ def aggregate_loss(model: ClaimModel, method: str = "auto", *, tail: float = 1e-
     tilt = chk.in_range(func, "tilt", tilt, 0.0, 700.0)
     _check_model(model, func)
     disc = _discrete_part(model, tail)
-    if disc is not None and -math.expm1(disc[2]) <= tail / 100.0:
+    if disc is not None and -math.expm1(disc[2]) <= tail:
         values, masses, _ = disc
         info = {"atoms": int(values.size), "atoms_mass": float(masses.sum()), "tail": tail,
                 "continuous_mass": -math.expm1(disc[2])}

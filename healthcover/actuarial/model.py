@@ -121,8 +121,9 @@ class ClaimModel:
 
     @property
     def skewness(self) -> float:
+        """k3 / k2^1.5; 0 for a degenerate S (no variance: the fund pays a fixed amount, e.g. 0)."""
         k1, k2, k3 = self.cumulants()
-        return k3 / k2 ** 1.5
+        return k3 / k2 / math.sqrt(k2) if k2 > 0 else 0.0
 
     @property
     def expected_claims(self) -> float:
@@ -141,7 +142,7 @@ class ClaimModel:
                 "mean_payment": ln.payment.mean,
                 "payment_share_of_cost": ln.payment.mean / ln.severity.mean,
                 "expected_payments": k1,
-                "share_of_fund": k1 / total if total > 0 else float("nan"),
+                "share_of_fund": k1 / total if total > 0 else 0.0,  # a fund paying nothing: 0
             })
         return pd.DataFrame(rows)
 
