@@ -92,6 +92,10 @@ _MAX_ATOMS = 2_000_000   # point masses of S kept exactly (beyond: an error, not
 _ATOM_FLOOR = 1e-20      # a point mass of S below this (given no continuous claim) is dropped
 _MAX_LATTICE_N = 1 << 26  # largest lattice a user may ask for (n=)
 _MAX_SIMS = 10 ** 8      # Monte Carlo years (0.8 GB of results)
+_MAX_DRAWS = 2e9         # Monte Carlo claims in all (about a minute)
+_MAX_SAMPLE = 10 ** 8    # draws of S at once
+_MAX_FRAME = 10 ** 6     # points of a frame
+_MAX_H = 1e15            # a lattice step beyond any fund's payments
 
 
 def _out(arr):
@@ -237,14 +241,19 @@ class AggregateLoss:
     def frame(self, n: int = 400, lo: float | None = None, hi: float | None = None) -> pd.DataFrame:
         """Density, CDF and P(S > x) on ``n`` points (for charts)."""
         n = chk.positive_int("frame", "n", n)
+        if n > _MAX_FRAME:
+            raise HealthcoverError(f"frame: n = {n:,} is not allowed; n must be at most {_MAX_FRAME:,}")
         lo = float(self.ppf(1e-6)) if lo is None else chk.number("frame", "lo", lo)
         hi = float(self.ppf(1 - 1e-6)) if hi is None else chk.number("frame", "hi", hi)
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
+            raise HealthcoverError(f"frame: lo = {lo:g} and hi = {hi:g} must be finite with lo <= hi")
         x = np.linspace(lo, hi, n)
         F = np.asarray(self.cdf(x))
         return pd.DataFrame({"x": x, "pdf": np.asarray(self.pdf(x)), "cdf": F, "sf": 1.0 - F})
 
     def sample(self, size, rng: np.random.Generator | int | None = None) -> np.ndarray:
         """Draws of S by inversion of the CDF (tabulated on a fine grid)."""
+        size = _sample_size(size)
         rng = chk.rng_from_seed("sample", "rng", rng)
         x, F = self._table()
         return np.interp(rng.random(size), F, x)
@@ -260,6 +269,13 @@ class AggregateLoss:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} method={self.method} mean={self.mean:.6g} sd={self.sd:.6g}>"
+
+
+def _sample_size(size) -> int:
+    size = chk.positive_int("sample", "size", size)
+    if size > _MAX_SAMPLE:
+        raise HealthcoverError(f"sample: size = {size:,} is not allowed; size must be at most {_MAX_SAMPLE:,}")
+    return size
 
 
 def _prob_zero(model: ClaimModel) -> float:
@@ -753,6 +769,7 @@ class _PiecewiseLoss(AggregateLoss):
 
     def sample(self, size, rng: np.random.Generator | int | None = None) -> np.ndarray:
         """Draws of S by exact inversion of the CDF (point masses drawn at their values)."""
+        size = _sample_size(size)
         rng = chk.rng_from_seed("sample", "rng", rng)
         u = rng.random(size)
         return np.maximum(np.where(u <= self.prob_zero, 0.0, self._ppf(np.maximum(u, 1e-300))), 0.0)
@@ -851,7 +868,7 @@ def _dft_expm1(p: np.ndarray, n: int) -> np.ndarray:
 
 def _lattice_pgf(model: ClaimModel, h: float, n: int, k0: int, theta: float = 0.0,
                  split: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Masses of S on k0 + m, m = 0..n-1 (lattice step h), by FFT with optional tilting:
+    r"""Masses of S on k0 + m, m = 0..n-1 (lattice step h), by FFT with optional tilting:
     (all of S, its continuous part). With ``split``, the continuous part is
     :math:`\hat g_D \operatorname{expm1}(\Delta)` (see the module docstring), else all of S."""
     half = n // 2 + 1
@@ -925,6 +942,11 @@ def _lattice(model: ClaimModel, h: float | None, n: int | None, tail: float,
             "check the frequency and severity parameters"
         )
     auto = h is None and n is None
+    if h is not None and h > (b - a) / 16:
+        raise HealthcoverError(
+            f"aggregate_loss: h = {h:g} leaves fewer than 16 lattice cells over S's window [{a:,.6g}, {b:,.6g}]; "
+            f"give h at most {(b - a) / 16:.6g} (or leave h to the default)"
+        )
     if h is None:
         h = _auto_h(model, b - a, n or (1 << 16))
     h = chk.positive("aggregate_loss", "h", h)
@@ -1039,7 +1061,7 @@ def panjer(model: ClaimModel, h: float, n: int | None = None) -> LatticeLoss:
     """
     if not isinstance(model, ClaimModel):
         raise HealthcoverError(f"panjer: model must be a ClaimModel; got {type(model).__name__}")
-    h = chk.positive("panjer", "h", h)
+    h = chk.positive_at_most("panjer", "h", h, _MAX_H)
     _check_model(model, "panjer")
     lines = model.lines
     if len(lines) == 1:
@@ -1130,6 +1152,7 @@ class MonteCarloLoss(AggregateLoss):
 
     def sample(self, size, rng: np.random.Generator | int | None = None) -> np.ndarray:
         """Draws from the simulated years (with replacement)."""
+        size = _sample_size(size)
         rng = chk.rng_from_seed("sample", "rng", rng)
         return rng.choice(self.samples, size=size, replace=True)
 
@@ -1167,6 +1190,12 @@ def monte_carlo(model: ClaimModel, n_sims: int = 100_000, seed: int | None = 0,
         raise HealthcoverError(f"monte_carlo: n_sims = {n_sims:,} is not allowed; n_sims must be at most {_MAX_SIMS:,}")
     max_draws = chk.positive_int("monte_carlo", "max_draws", max_draws)
     _check_model(model, "monte_carlo")
+    draws = n_sims * model.expected_claims
+    if draws > _MAX_DRAWS:
+        raise HealthcoverError(
+            f"monte_carlo: n_sims = {n_sims:,} years of {model.expected_claims:,.4g} expected claims is {draws:,.3g} "
+            f"claims to simulate, more than {_MAX_DRAWS:,.0e}; lower n_sims (the exact aggregate_loss needs no simulation)"
+        )
     rng = chk.rng_from_seed("monte_carlo", "seed", seed)
     total = np.zeros(n_sims)
     for ln in model.lines:
@@ -1235,7 +1264,7 @@ def aggregate_loss(model: ClaimModel, method: str = "auto", *, tail: float = 1e-
     chk.choice(func, "method", method, ("auto", "fourier", "fft"))
     tail = chk.in_range(func, "tail", tail, 0.0, 1e-3, lo_open=True)
     if h is not None:
-        h = chk.positive(func, "h", h)
+        h = chk.positive_at_most(func, "h", h, _MAX_H)
     if n is not None:
         n = chk.positive_int(func, "n", n)
         if not 16 <= n <= _MAX_LATTICE_N:

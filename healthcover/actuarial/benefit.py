@@ -29,6 +29,7 @@ import numpy as np
 from healthcover import checks as chk
 from healthcover.actuarial.severity import Severity, _TAIL_EPS
 from healthcover.errors import HealthcoverError
+from healthcover.money import MAX_YUAN
 
 __all__ = ["Benefit", "Payment"]
 
@@ -63,14 +64,19 @@ class Benefit:
 
     def __post_init__(self):
         f = "Benefit"
-        object.__setattr__(self, "deductible", chk.non_negative(f, "deductible", self.deductible))
-        object.__setattr__(self, "limit", chk.positive(f, "limit", self.limit, allow_inf=True))
-        object.__setattr__(self, "cost_limit", chk.positive(f, "cost_limit", self.cost_limit, allow_inf=True))
+        object.__setattr__(self, "deductible", _amount(f, "deductible", self.deductible, zero_ok=True))
+        object.__setattr__(self, "limit", _amount(f, "limit", self.limit, allow_inf=True))
+        object.__setattr__(self, "cost_limit", _amount(f, "cost_limit", self.cost_limit, allow_inf=True))
         if self.cost_limit <= self.deductible:
             raise HealthcoverError(
                 f"Benefit: cost_limit = {self.cost_limit:g} must exceed deductible = {self.deductible:g}"
             )
-        bands = tuple(self.bands or ())
+        if self.bands is None or isinstance(self.bands, (list, tuple)):
+            bands = tuple(self.bands or ())
+        else:
+            raise HealthcoverError(
+                f"Benefit: bands = {self.bands!r} is not allowed; give a list of up to 3 (upper, rate) pairs"
+            )
         if bands:
             if len(bands) > 3:
                 raise HealthcoverError(
@@ -83,7 +89,7 @@ class Benefit:
                     upper, r = band
                 except (TypeError, ValueError):
                     raise HealthcoverError(f"Benefit: bands[{i}] = {band!r} must be a pair (upper, rate)") from None
-                upper = math.inf if upper is None else chk.positive(f, f"bands[{i}] upper", upper, allow_inf=True)
+                upper = math.inf if upper is None else _amount(f, f"bands[{i}] upper", upper, allow_inf=True)
                 r = chk.in_range(f, f"bands[{i}] rate", r, 0.0, 1.0)
                 if upper <= prev:
                     raise HealthcoverError(
@@ -105,6 +111,7 @@ class Benefit:
         object.__setattr__(self, "_s", ss)
 
     # --- construction --------------------------------------------------------------------
+    # (checks of from_scheme's arguments: a scheme object, care and cell names as text)
     @classmethod
     def from_scheme(cls, scheme: Any, care: str = "inpatient", *, annual_limit_as: str = "limit",
                     **dims: str) -> "Benefit":
@@ -120,6 +127,16 @@ class Benefit:
         ``"ignore"`` drops it.
         """
         func = "Benefit.from_scheme"
+        if not all(hasattr(scheme, a) for a in ("has", "value", "leaf", "id")):
+            raise HealthcoverError(
+                f"{func}: scheme must be a scheme from healthcover.load_scheme; got {type(scheme).__name__}"
+            )
+        if not isinstance(care, str):
+            raise HealthcoverError(f"{func}: care = {care!r} is not allowed; give a care type such as 'inpatient'")
+        bad = {k: v for k, v in dims.items() if not isinstance(v, str)}
+        if bad:
+            k, v = next(iter(bad.items()))
+            raise HealthcoverError(f"{func}: {k} = {v!r} is not allowed; give the cell's code as text, e.g. facility='county'")
         chk.choice(func, "annual_limit_as", annual_limit_as, ("limit", "ignore"))
         base = f"benefits.{care}"
 
@@ -159,6 +176,11 @@ class Benefit:
         """A copy with some fields changed (``rate`` clears ``bands`` unless both are given)."""
         fields = dict(deductible=self.deductible, rate=self.rate, bands=self.bands,
                       limit=self.limit, cost_limit=self.cost_limit, label=self.label)
+        unknown = [k for k in changes if k not in fields]
+        if unknown:
+            raise HealthcoverError(
+                f"Benefit.replace: {', '.join(map(str, unknown))} is not a benefit field; fields: {', '.join(fields)}"
+            )
         if "rate" in changes and "bands" not in changes:
             fields["bands"] = ()
         fields.update(changes)
@@ -211,10 +233,18 @@ class Benefit:
         return float(self._y[-1]) if self._s[-1] == 0 else math.inf
 
     def pay(self, cost):
-        """Fund payment per claim for an array of eligible costs."""
-        x = np.asarray(cost, dtype=float)
+        """Fund payment per claim for an array of eligible costs (>= 0, no NaN)."""
+        x = chk.points("Benefit.pay", "cost", cost)
+        if (x < 0).any():
+            i = int(np.flatnonzero(np.ravel(x < 0))[0])
+            raise HealthcoverError(
+                f"Benefit.pay: cost = {float(np.ravel(x)[i]):g} is not allowed; a cost must be >= 0"
+            )
         i = np.clip(np.searchsorted(self._x, x, side="right") - 1, 0, len(self._x) - 1)
-        return np.where(x > 0, self._y[i] + self._s[i] * (x - self._x[i]), 0.0)
+        s = self._s[i]
+        with np.errstate(invalid="ignore"):  # an infinite cost on a flat piece: 0 * inf
+            rise = np.where(s > 0, s * (x - self._x[i]), 0.0)
+        return np.where(x > 0, self._y[i] + rise, 0.0)
 
     def pieces(self):
         """(x_lo, x_hi, y_lo, slope) for each piece of g."""
@@ -232,6 +262,17 @@ class Benefit:
         if math.isfinite(self.cost_limit):
             parts.append(f"cost_limit={self.cost_limit:g}")
         return f"Benefit({', '.join(parts)})"
+
+
+def _amount(func: str, name: str, value, *, allow_inf: bool = False, zero_ok: bool = False) -> float:
+    """An amount in yuan: finite (or inf where "no cap" is meant), > 0 (>= 0 with ``zero_ok``)
+    and at most MAX_YUAN, the largest single amount the package accepts."""
+    x = chk.non_negative(func, name, value, allow_inf=allow_inf) if zero_ok else \
+        chk.positive(func, name, value, allow_inf=allow_inf)
+    if math.isfinite(x) and x > MAX_YUAN:
+        rule = f"at most {MAX_YUAN:.0e} yuan" + (" (or inf for no cap)" if allow_inf else "")
+        raise HealthcoverError(f"{func}: {name} = {x:g} is not allowed; {name} must be {rule}")
+    return x
 
 
 class Payment:

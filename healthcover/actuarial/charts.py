@@ -12,8 +12,25 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from healthcover import checks as chk
 from healthcover.actuarial.aggregate import LEVELS, AggregateLoss
 from healthcover.actuarial.benefit import Payment
+from healthcover.errors import HealthcoverError
+
+_MAX_POINTS = 1_000_000
+
+
+def _points(func: str, n) -> int:
+    n = chk.positive_int(func, "n", n)
+    if n > _MAX_POINTS:
+        raise HealthcoverError(f"{func}: n = {n:,} is not allowed; n must be at most {_MAX_POINTS:,}")
+    return n
+
+
+def _agg(func: str, agg) -> AggregateLoss:
+    if not isinstance(agg, AggregateLoss):
+        raise HealthcoverError(f"{func}: agg must be the result of aggregate_loss(model); got {type(agg).__name__}")
+    return agg
 
 __all__ = ["payment_frame", "payment_chart", "aggregate_chart", "deficit_frame", "deficit_chart",
            "fan_chart"]
@@ -21,6 +38,10 @@ __all__ = ["payment_frame", "payment_chart", "aggregate_chart", "deficit_frame",
 
 def payment_frame(payment: Payment, n: int = 400, upper_quantile: float = 0.999) -> pd.DataFrame:
     """P(Y <= y) on ``n`` payments from 0 to the cap (or the ``upper_quantile`` payment)."""
+    if not isinstance(payment, Payment):
+        raise HealthcoverError(f"payment_frame: payment must be a Payment; got {type(payment).__name__}")
+    n = _points("payment_frame", n)
+    upper_quantile = chk.probability("payment_frame", "upper_quantile", upper_quantile)
     top = payment.benefit.max_payment
     if not np.isfinite(top):
         top = float(payment.benefit.pay(payment.severity.ppf(upper_quantile)))
@@ -46,7 +67,9 @@ def aggregate_chart(agg: AggregateLoss, income: float | None = None, levels: Seq
                     title: str = "Annual fund payments S"):
     import altair as alt
 
-    df = agg.frame()
+    df = _agg("aggregate_chart", agg).frame()
+    if income is not None:
+        income = chk.number("aggregate_chart", "income", income)
     marks = [{"what": f"VaR {q:.1%}", "x": float(agg.ppf(q))} for q in levels]
     marks += [{"what": f"TVaR {q:.1%}", "x": float(agg.tvar(q))} for q in levels[-1:]]
     if income is not None:
@@ -59,17 +82,24 @@ def aggregate_chart(agg: AggregateLoss, income: float | None = None, levels: Seq
 
 
 def deficit_frame(agg: AggregateLoss, incomes: Sequence[float] | None = None, n: int = 200) -> pd.DataFrame:
-    """P(S > income) for a range of incomes (default: from the mean to the 99.99% quantile)."""
+    """P(S > income) for a range of incomes (default: from the mean to the 99.99% quantile).
+
+    ``income / E[S]`` is infinite for a fund that pays nothing (E[S] = 0)."""
+    _agg("deficit_frame", agg)
+    n = _points("deficit_frame", n)
     if incomes is None:
         incomes = np.linspace(agg.mean, float(agg.ppf(0.9999)), n)
-    incomes = np.asarray(incomes, dtype=float)
-    return pd.DataFrame({"income": incomes, "P(deficit)": agg.sf(incomes),
-                         "income / E[S]": incomes / agg.mean})
+    incomes = np.atleast_1d(chk.points("deficit_frame", "incomes", incomes)).ravel()
+    ratio = np.divide(incomes, agg.mean, out=np.full_like(incomes, np.inf), where=agg.mean > 0)
+    return pd.DataFrame({"income": incomes, "P(deficit)": np.atleast_1d(agg.sf(incomes)),
+                         "income / E[S]": ratio})
 
 
 def deficit_chart(agg: AggregateLoss, target: float | None = 0.05, title: str = "Probability of a deficit"):
     import altair as alt
 
+    if target is not None:
+        target = chk.probability("deficit_chart", "target", target)
     df = deficit_frame(agg)
     line = alt.Chart(df, title=title).mark_line().encode(
         x=alt.X("income:Q", title="income (CNY)"),

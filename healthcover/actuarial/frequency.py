@@ -22,6 +22,11 @@ from healthcover.errors import HealthcoverError
 
 __all__ = ["Frequency", "Poisson", "NegativeBinomial"]
 
+#: The largest expected number of claims a year accepted (a trillion: about 700 claims a
+#: year for every person alive; beyond it counts lose precision in float64).
+MAX_CLAIMS = 1e12
+_WHY = "expected claims a year"
+
 
 class Frequency:
     """Base class: annual number of claims."""
@@ -93,7 +98,7 @@ class Poisson(Frequency):
     r"""Poisson number of claims, :math:`P(N = k) = e^{-\lambda}\lambda^k / k!`."""
 
     def __init__(self, mean: float):
-        self.mean = chk.positive("Poisson", "mean", mean)
+        self.mean = chk.positive_at_most("Poisson", "mean", mean, MAX_CLAIMS, why=_WHY)
 
     def __repr__(self) -> str:
         return f"Poisson(mean={self.mean:.6g})"
@@ -150,16 +155,21 @@ class NegativeBinomial(Frequency):
     """
 
     def __init__(self, r: float, beta: float):
-        self.r = chk.positive("NegativeBinomial", "r", r)
-        self.beta = chk.positive("NegativeBinomial", "beta", beta)
+        self.r = chk.positive_at_most("NegativeBinomial", "r", r, MAX_CLAIMS)
+        self.beta = chk.positive_at_most("NegativeBinomial", "beta", beta, MAX_CLAIMS)
         self.mean = self.r * self.beta
+        if self.mean > MAX_CLAIMS:
+            raise HealthcoverError(
+                f"NegativeBinomial: r = {self.r:g} and beta = {self.beta:g} give a mean of {self.mean:g} claims a year; "
+                f"the mean r x beta must be at most {MAX_CLAIMS:.0e}"
+            )
 
     @classmethod
     def from_mean_cv(cls, mean: float, cv: float) -> "NegativeBinomial":
         r""":math:`\beta = \sigma^2/m - 1`, :math:`r = m/\beta`; needs :math:`cv > 1/\sqrt{m}`."""
         func = "NegativeBinomial.from_mean_cv"
-        mean = chk.positive(func, "mean", mean)
-        cv = chk.positive(func, "cv", cv)
+        mean = chk.positive_at_most(func, "mean", mean, MAX_CLAIMS, why=_WHY)
+        cv = chk.positive_at_most(func, "cv", cv, 1e6)
         var = (cv * mean) ** 2
         if var <= mean * (1 + 1e-12):
             raise HealthcoverError(
@@ -173,7 +183,7 @@ class NegativeBinomial(Frequency):
     def from_mean_dispersion(cls, mean: float, dispersion: float) -> "NegativeBinomial":
         r"""Variance :math:`= m (1 + \text{dispersion})`, i.e. :math:`\beta` = dispersion."""
         func = "NegativeBinomial.from_mean_dispersion"
-        mean = chk.positive(func, "mean", mean)
+        mean = chk.positive_at_most(func, "mean", mean, MAX_CLAIMS, why=_WHY)
         beta = chk.positive(func, "dispersion", dispersion)
         return cls(mean / beta, beta)
 
