@@ -355,16 +355,20 @@ def _window(model: ClaimModel, tail: float, nodes=None) -> tuple[float, float, s
     k1, k2, k3 = model.cumulants()
     sd = math.sqrt(k2)
     freqs = [ln.frequency for ln in model.lines]
-    if nodes is None:
+    if nodes is None or sum(y.size for y, _ in nodes) > 200_000:
+        # (nodes resolving high frequencies are not needed for the real MGF: a heavy tail has
+        # millions of them)
         nodes = [ln.payment.cf_nodes(0.0) for ln in model.lines]
     z = math.sqrt(2.0 * math.log(1.0 / tail))
     log_eps = math.log(tail)
     capped = all(math.isfinite(ln.benefit.max_payment) for ln in model.lines)
     # exponents in units of z/sd suit many claims (S near normal); with few claims the best
     # exponent is set by the largest payment instead (a few caps hold all but tail of S)
-    top = max(ln.payment.upper_point(tail / max(ln.frequency.mean, 1.0)) for ln in model.lines)
-    theta = np.concatenate([z / sd * _THETA_GRID, np.geomspace(1e-2, 1e2, 40) / top]) if top > 0 else \
-        z / sd * _THETA_GRID
+    theta = z / sd * _THETA_GRID
+    if capped:
+        top = max(ln.benefit.max_payment for ln in model.lines)
+        if top > 0:
+            theta = np.concatenate([theta, np.geomspace(1e-2, 1e2, 40) / top])
     K = _log_mgf(nodes, freqs, np.concatenate([-theta, theta]) if capped else -theta)
     with np.errstate(invalid="ignore"):
         a = np.max((log_eps - K[: theta.size]) / theta)
@@ -981,24 +985,39 @@ def _lattice(model: ClaimModel, h: float | None, n: int | None, tail: float,
         # quantile while keeping the mean: refine until the lattice's variance matches the
         # model's exact variance, or say it cannot be done rather than return a wrong number.
         size = 1 << 16
-        while _lattice_variance_error(fine) > _LATTICE_VAR_TOL:
-            size *= 2
+        err = _lattice_variance_error(fine)
+        beyond = (
+            f"aggregate_loss: S spans [{a:,.4g}, {b:,.4g}] (sd {model.sd:,.4g}) and a lattice resolving the "
+            f"payments would need more than 2^{_LATTICE_MAX.bit_length() - 1} points, while the Fourier "
+            "series does not converge (a very dispersed frequency or a very heavy tail); this model is "
+            "beyond the exact methods: use monte_carlo(model), or fewer or less dispersed claims"
+            + (f" (tail={tail:g}; the default is 1e-10)" if tail < 1e-10 else "")
+        )
+        while err > _LATTICE_VAR_TOL:
             if fine.h >= top:
                 # every payment within one cell: dispersal adds about E[N] E[Y] h of variance,
                 # so the step needed is known; jump there (or say at once it is out of reach)
                 flow = sum(ln.frequency.mean * ln.payment.mean for ln in model.lines)
                 h_need = 0.5 * _LATTICE_VAR_TOL * model.variance / flow if flow > 0 else fine.h / 2
-                size = max(size, 1 << max(0, math.ceil(math.log2(max((b - a) / h_need, 1.0)))))
+                want = (b - a) / h_need
+            else:
+                # the dispersal error is c h^2: the size that meets the tolerance, with a margin
+                want = size * 1.2 * math.sqrt(err / _LATTICE_VAR_TOL)
+            size = max(2 * size, 1 << max(0, math.ceil(math.log2(max(want, 1.0)))))
             if size > _LATTICE_MAX:
-                raise HealthcoverError(
-                    f"aggregate_loss: S spans [{a:,.4g}, {b:,.4g}] (sd {model.sd:,.4g}) and a lattice resolving the "
-                    f"payments would need more than 2^{_LATTICE_MAX.bit_length() - 1} points, while the Fourier "
-                    "series does not converge (a very dispersed frequency or a very heavy tail); this model is "
-                    "beyond the exact methods: use monte_carlo(model), or fewer or less dispersed claims"
-                    + (f" (tail={tail:g}; the default is 1e-10)" if tail < 1e-10 else "")
-                )
+                raise HealthcoverError(beyond)
             h = _auto_h(model, b - a, size)
+            if top / h > _LATTICE_MAX:
+                raise HealthcoverError(
+                    f"aggregate_loss: payments up to {top:,.4g} (the 1e-16 upper quantile of an uncapped payment) "
+                    f"on a lattice step of {h:.4g} need more than 2^{_LATTICE_MAX.bit_length() - 1} points per claim; "
+                    "give the benefit a per-claim limit= or cost_limit=, or use a lighter tail"
+                )
             fine = one(h)
+            new_err = _lattice_variance_error(fine)
+            if new_err > 0.5 * err:  # not an h^2 error: refining will not help
+                raise HealthcoverError(beyond)
+            err = new_err
     if not richardson:
         return fine
     coarse = one(2.0 * h)
@@ -1231,6 +1250,20 @@ def _check_model(model: ClaimModel, func: str) -> None:
             )
 
 
+def _check_tail(model: ClaimModel, func: str) -> None:
+    """Where the Fourier series does not apply, an uncapped payment without a finite third
+    moment (a Pareto tail with alpha <= 3) puts variance so far out that no lattice window
+    holds it: say so and what to change, rather than refine for minutes."""
+    for ln in model.lines:
+        if not math.isfinite(ln.payment.moment(3)):
+            raise HealthcoverError(
+                f"{func}: the fund's payment per claim on line '{ln.label}' ({ln.severity!r} under {ln.benefit!r}) "
+                "has an infinite third moment (a tail with alpha <= 3 and no cap) and the Fourier series needs "
+                "too many terms for it; give the benefit a per-claim limit= or cost_limit=, or use a tail with "
+                "alpha > 3"
+            )
+
+
 def aggregate_loss(model: ClaimModel, method: str = "auto", *, tail: float = 1e-10,
                    h: float | None = None, n: int | None = None, richardson: bool = True,
                    tilt: float = 0.0) -> AggregateLoss:
@@ -1283,9 +1316,11 @@ def aggregate_loss(model: ClaimModel, method: str = "auto", *, tail: float = 1e-
         res = _fourier(model, tail) if disc is None else None
         if res is not None:
             return res
+        _check_tail(model, func)
         if method == "fourier":
             why = (f"S has point masses (P(S = 0) = {_prob_zero(model):.4g}; few claims, or a deductible or cap "
                    "carrying much of the payment)" if disc is not None else
                    "the payment tail needs too many Fourier terms")
             raise HealthcoverError(f"{func}: method='fourier' does not apply to this model ({why}); use method='fft'")
+    _check_tail(model, func)
     return _lattice(model, h, n, tail, richardson, tilt, atoms=disc)

@@ -90,6 +90,14 @@ def permitted_range(scheme: Any, path: str, **dims: str) -> tuple[float, float]:
 
     A bound (``at_least``/``at_most``) gives an open end (``inf``); an exact value has no range.
     """
+    if not all(hasattr(scheme, a) for a in ("leaf", "id")):
+        raise HealthcoverError(
+            f"permitted_range: scheme must be a scheme from healthcover.load_scheme; got {type(scheme).__name__}"
+        )
+    if not isinstance(path, str):
+        raise HealthcoverError(
+            f"permitted_range: path = {path!r} is not allowed; give a parameter path such as 'benefits.inpatient.rate'"
+        )
     leaf = scheme.leaf(path, **dims)
     if leaf is None:
         raise HealthcoverError(f"permitted_range: {scheme.id} has no cell of {path} for {dims}")
