@@ -1001,21 +1001,22 @@ def _lattice(model: ClaimModel, h: float | None, n: int | None, tail: float,
                 h_need = 0.5 * _LATTICE_VAR_TOL * model.variance / flow if flow > 0 else fine.h / 2
                 want = (b - a) / h_need
             else:
-                # the dispersal error is c h^2: the size that meets the tolerance, with a margin
-                want = size * 1.2 * math.sqrt(err / _LATTICE_VAR_TOL)
+                # double: the dispersal error (+, about c h^2) and the variance outside the
+                # window (-) may cross, so a predicted jump could step past the size that works
+                want = 2 * size
             size = max(2 * size, 1 << max(0, math.ceil(math.log2(max(want, 1.0)))))
             if size > _LATTICE_MAX:
                 raise HealthcoverError(beyond)
             h = _auto_h(model, b - a, size)
-            if top / h > _LATTICE_MAX:
+            if top / h > _MAX_LATTICE_N:
                 raise HealthcoverError(
                     f"aggregate_loss: payments up to {top:,.4g} (the 1e-16 upper quantile of an uncapped payment) "
-                    f"on a lattice step of {h:.4g} need more than 2^{_LATTICE_MAX.bit_length() - 1} points per claim; "
+                    f"on a lattice step of {h:.4g} need more than 2^{_MAX_LATTICE_N.bit_length() - 1} points per claim; "
                     "give the benefit a per-claim limit= or cost_limit=, or use a lighter tail"
                 )
             fine = one(h)
             new_err = _lattice_variance_error(fine)
-            if new_err > 0.5 * err:  # not an h^2 error: refining will not help
+            if new_err > 0.95 * err:  # no longer falling: refining will not help
                 raise HealthcoverError(beyond)
             err = new_err
     if not richardson:
