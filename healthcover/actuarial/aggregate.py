@@ -154,7 +154,7 @@ class AggregateLoss:
         F = np.clip(self._cdf(x), 0.0, 1.0)
         if self._exact_zero:
             F = np.maximum(F, self.prob_zero)
-        return _out(np.where(x < 0, 0.0, F))
+        return _out(np.where(x < 0, 0.0, np.where(np.isposinf(x), 1.0, F)))
 
     def pdf(self, x):
         """Density of the continuous part of S (point masses, see :attr:`atoms`, excluded)."""
@@ -938,8 +938,8 @@ def _lattice(model: ClaimModel, h: float | None, n: int | None, tail: float,
         # The window's tail rule is absolute (mass tail outside); with the point masses split
         # off, the continuous part may itself be tiny (1e-12 of S for a rare claim), and a
         # window cutting its range would alias most of it: hold one claim on top of any atom.
-        top = max(ln.payment.upper_point(tail / max(ln.frequency.mean, 1.0)) for ln in model.lines)
-        b = max(b, float(atoms[0][-1]) + top)
+        # (the payments' lattice reaches their 1e-16 quantile: see Payment.discretise)
+        b = max(b, float(atoms[0][-1]) + max(ln.payment.upper_point(1e-16) for ln in model.lines))
     if not (math.isfinite(a) and math.isfinite(b) and b > a):
         raise HealthcoverError(
             f"aggregate_loss: no finite window [{a:g}, {b:g}] holds S for this model ({model!r}); "
@@ -994,6 +994,10 @@ def _lattice(model: ClaimModel, h: float | None, n: int | None, tail: float,
             + (f" (tail={tail:g}; the default is 1e-10)" if tail < 1e-10 else "")
         )
         while err > _LATTICE_VAR_TOL:
+            # the dispersal error falls about like h^2: a size beyond reach even with a margin
+            # of 4 is refused now, not after minutes of refining
+            if fine.h < top and size * math.sqrt(err / _LATTICE_VAR_TOL) / 4.0 > _LATTICE_MAX:
+                raise HealthcoverError(beyond)
             if fine.h >= top:
                 # every payment within one cell: dispersal adds about E[N] E[Y] h of variance,
                 # so the step needed is known; jump there (or say at once it is out of reach)
@@ -1313,6 +1317,11 @@ def aggregate_loss(model: ClaimModel, method: str = "auto", *, tail: float = 1e-
         info = {"atoms": int(values.size), "atoms_mass": float(masses.sum()), "tail": tail,
                 "continuous_mass": -math.expm1(disc[2])}
         return DiscreteLoss(model, values, masses, info)
+    if not model.variance > 0:
+        raise HealthcoverError(
+            f"{func}: the payments are too small to resolve: the variance of S underflows to 0 (mean "
+            f"{model.mean:.3g}; e.g. a rate of 1e-200); use rate=0 for a benefit that pays nothing"
+        )
     if method in ("auto", "fourier"):
         res = _fourier(model, tail) if disc is None else None
         if res is not None:

@@ -392,19 +392,22 @@ class Payment:
         xs = self._x_star(y)
         return np.where(xs < 0, 1.0, np.where(np.isinf(xs), 0.0, self.severity.sf(np.maximum(xs, 0.0))))
 
-    def stop_loss(self, y):
+    def stop_loss(self, y, *, continuous: bool = False):
         r""":math:`G(y) = E[(Y - y)_+]`, exact; accurate in the tail (no cancellation of means).
 
         On the part :math:`(lo, hi]` of a piece above :math:`x^*(y)`:
         :math:`(g(lo) - y) P(lo < X \le hi) + s\,[\pi(lo) - \pi(hi) - (hi - lo) S(hi)]` with
-        :math:`\pi(x) = E[(X - x)_+]`.
+        :math:`\pi(x) = E[(X - x)_+]`. With ``continuous``, only the pieces where g rises:
+        :math:`E[(Y - y)_+; Y \text{ not at an atom}]`.
         """
         y = np.atleast_1d(np.asarray(y, dtype=float))
         sev = self.severity
         x_lo, x_hi, y_lo, s = self.benefit.pieces()
         xs = self._x_star(np.maximum(y, 0.0))
         out = np.zeros_like(y)
-        for a, b, y0, si in zip(x_lo, x_hi, y_lo, s):
+        for a, b, y0, si, mass in zip(x_lo, x_hi, y_lo, s, self.piece_mass):
+            if continuous and si == 0.0:
+                continue
             lo = np.maximum(a, xs)
             live = lo < b
             if not live.any():
@@ -415,15 +418,23 @@ class Payment:
             if si > 0:
                 if math.isinf(b):
                     part = part + si * sev.stop_loss(lo_l)
-                elif math.isfinite(sev.mean):
+                elif math.isfinite(sev.mean) and float(sev.stop_loss(a)) < 1e8 * (b - a) * max(mass, 1e-300):
+                    # E[X - lo; lo < X <= b] as a stop-loss difference (precise in the tail) ...
                     part = part + si * (sev.stop_loss(lo_l) - sev.stop_loss(b) - (b - lo_l) * sev.sf(b))
-                else:  # no finite mean (a capped Pareto tail, alpha <= 1): E[X - lo; lo < X <= b]
+                else:
+                    # ... or from partial moments where that difference would lose more than 8
+                    # digits (a piece small against the severity's mean: a wide law, a low cap),
+                    # and where the severity has no mean (a capped Pareto tail, alpha <= 1)
                     part = part + si * (sev.partial_moment(1, lo_l, b) - lo_l * sev.partial_moment(0, lo_l, b))
             out[live] += part
         out = np.maximum(out, 0.0)
         neg = y < 0
         if neg.any():
-            out[neg] = self.mean - y[neg]
+            if continuous:
+                c = float(self.piece_mass[s > 0].sum())
+                out[neg] = float(self.stop_loss(0.0, continuous=True)[0]) - c * y[neg]
+            else:
+                out[neg] = self.mean - y[neg]
         return out
 
     def limited_mean(self, y):
@@ -432,11 +443,9 @@ class Payment:
 
     # --- lattice and quadrature ----------------------------------------------------------
     def upper_point(self, eps: float = _TAIL_EPS) -> float:
-        """The largest payment, or for an uncapped benefit the payment at the ``eps`` upper quantile."""
-        ymax = self.benefit.max_payment
-        if math.isfinite(ymax):
-            return ymax
-        return float(self.benefit.pay(self.severity.isf(eps)))
+        """The payment at the ``eps`` upper quantile of the cost, at most the cap (a cap far
+        above every likely cost does not stretch a lattice)."""
+        return min(self.benefit.max_payment, float(self.benefit.pay(self.severity.isf(eps))))
 
     def discretise(self, h: float, n_max: int | None = None, eps: float = 1e-16) -> np.ndarray:
         r"""Masses on the lattice :math:`0, h, 2h, \dots` by linear (mean-preserving) dispersal.
@@ -471,12 +480,22 @@ class Payment:
 
         Linear dispersal is linear in the distribution, so an atom at :math:`v` goes to the
         nodes :math:`\lfloor v/h \rfloor` and the next in proportion to its distance (all of
-        it to one node when :math:`v` is on the lattice), and the continuous part is the
-        difference. The two arrays add up to :meth:`discretise` (to rounding).
+        it to one node when :math:`v` is on the lattice), and the continuous part is dispersed
+        from its own stop-loss transform (the pieces where g rises). The two arrays add up to
+        :meth:`discretise` (to rounding).
         """
         h = chk.positive("Payment.discretise_split", "h", h)
-        p = self.discretise(h, n_max, eps)
-        pa = np.zeros_like(p)
+        K = self._lattice_size(h, n_max, eps)
+        # the continuous part from its own stop-loss transform: taking the atoms' masses off
+        # the whole lattice would leave rounding noise of the atoms' size (1e-12 a node) in a
+        # part that may be 1e-7 of the payment
+        grid = h * np.arange(-1, K + 2, dtype=float)
+        G = self.stop_loss(grid, continuous=True)
+        pc = (G[:-2] - 2.0 * G[1:-1] + G[2:]) / h
+        pc[-1] = (G[-3] - G[-2]) / h
+        pc = np.maximum(pc, 0.0)
+        pa = np.zeros_like(pc)
+        p = pc  # the lattice's length
         v, m = self.atoms()
         if v.size:
             t = v / h
@@ -487,7 +506,7 @@ class Payment:
             k = np.minimum(k.astype(np.int64), p.size - 1)
             np.add.at(pa, k, m * (1.0 - frac))
             np.add.at(pa, np.minimum(k + 1, p.size - 1), m * frac)
-        return pa, np.maximum(p - pa, 0.0)
+        return pa, pc
 
     def cf_nodes(self, omega: float, eps: float = _TAIL_EPS):
         r"""Payment values and weights for :math:`\varphi_Y(u) = E[e^{iuY}]`, :math:`|u| \le \omega`.
