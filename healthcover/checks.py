@@ -375,18 +375,20 @@ def _as_real_array(func: str, name: str, values: Any) -> np.ndarray:
     """``values`` (a number or an array of numbers) as float64, or an error naming them.
 
     True/False, strings, dates and complex numbers are refused, not read as numbers."""
-    bad = HealthcoverError(f"{func}: {name} = {values!r} is not a number or an array of numbers")
+    def bad():  # (the message is built only when needed: repr of a large array is slow)
+        return HealthcoverError(f"{func}: {name} = {values!r} is not a number or an array of numbers")
+
     try:
         arr = np.asarray(values)
         if arr.dtype.kind == "O":
             if any(v is None or isinstance(v, (bool, np.bool_, str, bytes)) for v in arr.ravel().tolist()):
-                raise bad
+                raise bad()
             arr = arr.astype(np.float64)
         elif arr.dtype.kind not in "iuf":
-            raise bad
-        return arr.astype(np.float64)
+            raise bad()
+        return arr if arr.dtype == np.float64 else arr.astype(np.float64)
     except (TypeError, ValueError, OverflowError):
-        raise bad from None
+        raise bad() from None
 
 
 def _where(name: str, arr: np.ndarray, i: int) -> str:

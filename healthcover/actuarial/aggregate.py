@@ -365,7 +365,7 @@ def _window(model: ClaimModel, tail: float, nodes=None) -> tuple[float, float, s
     # exponents in units of z/sd suit many claims (S near normal); with few claims the best
     # exponent is set by the largest payment instead (a few caps hold all but tail of S)
     theta = z / sd * _THETA_GRID
-    if capped:
+    if capped and sum(ln.frequency.mean for ln in model.lines) < 100:
         top = max(ln.benefit.max_payment for ln in model.lines)
         if top > 0:
             theta = np.concatenate([theta, np.geomspace(1e-2, 1e2, 40) / top])
@@ -471,7 +471,8 @@ class FourierLoss(AggregateLoss):
             # converged: F within rounding of q (keep x), or the step down to a few units in
             # the last place
             hit = np.abs(F - flat) <= 1e-15
-            done = hit | (np.abs(nx - x) <= 4.0 * np.spacing(np.maximum(np.abs(x), self.sd)))
+            # a small Newton step (not a bisection) leaves an error of about its square
+            done = hit | (~bad & (np.abs(nx - x) <= 1e-10 * np.maximum(np.abs(x), self.sd)))
             x = np.where(hit, x, nx)
             if np.all(done):
                 break

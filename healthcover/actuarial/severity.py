@@ -18,6 +18,7 @@ Source: Klugman, Panjer & Willmot, *Loss Models* (5th ed., 2019), ch. 5 and appe
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Sequence
 
@@ -60,12 +61,36 @@ def _as_float(x):
     return np.asarray(x, dtype=float)
 
 
+def _checked(method, where: str, kind: str):
+    """``method`` with its argument checked: costs (no NaN) or probabilities (0 to 1)."""
+    @functools.wraps(method)
+    def wrapper(self, value):
+        arr = chk.points(where, "q" if kind == "level" else "x", value)
+        if kind == "level" and ((arr < 0) | (arr > 1)).any():
+            bad = float(np.ravel(arr)[np.flatnonzero(np.ravel((arr < 0) | (arr > 1)))[0]])
+            raise HealthcoverError(f"{where}: q = {bad:g} is not allowed; a probability must be from 0 to 1")
+        return method(self, arr)
+
+    return wrapper
+
+
+_EVALUATIONS = {"cdf": "cost", "sf": "cost", "logpdf": "cost", "ppf": "level", "isf": "level"}
+
+
 class Severity:
     """A positive, continuous claim-cost distribution (base class).
 
     Subclasses implement ``cdf``, ``sf``, ``logpdf``, ``lower_moment``, ``upper_moment``,
-    ``ppf``, ``isf``, ``sample``, ``scaled``, ``support`` and ``_t_width``.
+    ``ppf``, ``isf``, ``sample``, ``scaled``, ``support`` and ``_t_width``. Their ``cdf``,
+    ``sf``, ``logpdf`` (costs, NaN refused) and ``ppf``, ``isf`` (probabilities from 0 to 1)
+    check their argument.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, kind in _EVALUATIONS.items():
+            if name in cls.__dict__:
+                setattr(cls, name, _checked(cls.__dict__[name], f"{cls.__name__}.{name}", kind))
 
     #: (lowest, highest) value with positive density
     support: tuple[float, float] = (0.0, math.inf)
