@@ -365,9 +365,9 @@ def _window(model: ClaimModel, tail: float, nodes=None) -> tuple[float, float, s
     # exponents in units of z/sd suit many claims (S near normal); with few claims the best
     # exponent is set by the largest payment instead (a few caps hold all but tail of S)
     theta = z / sd * _THETA_GRID
-    if capped and sum(ln.frequency.mean for ln in model.lines) < 100:
+    if capped:
         top = max(ln.benefit.max_payment for ln in model.lines)
-        if top > 0:
+        if top > 0 and theta[0] * top > 10.0:  # the grid cannot see one cap: few paying claims
             theta = np.concatenate([theta, np.geomspace(1e-2, 1e2, 40) / top])
     K = _log_mgf(nodes, freqs, np.concatenate([-theta, theta]) if capped else -theta)
     with np.errstate(invalid="ignore"):
@@ -941,7 +941,7 @@ def _lattice(model: ClaimModel, h: float | None, n: int | None, tail: float,
         # window cutting its range would alias most of it: hold one claim on top of any atom.
         # (the payments' lattice reaches their 1e-16 quantile: see Payment.discretise)
         b = max(b, float(atoms[0][-1]) + max(ln.payment.upper_point(1e-16) for ln in model.lines))
-    if not (math.isfinite(a) and math.isfinite(b) and b > a):
+    if not (math.isfinite(a) and math.isfinite(b) and b > a and b < 1e27):  # 1e27: 1e12 claims of 1e12 yuan, x 1e3
         raise HealthcoverError(
             f"aggregate_loss: no finite window [{a:g}, {b:g}] holds S for this model ({model!r}); "
             "check the frequency and severity parameters"
