@@ -189,7 +189,7 @@ def test_fuzz_aggregate_loss(freq, sev, ben):
 
 
 @pytest.mark.slow
-@settings(max_examples=1000, deadline=None, phases=NO_EXPLAIN, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, phases=NO_EXPLAIN, suppress_health_check=[HealthCheck.too_slow])
 @given(frequencies(True), severities(True), benefits())
 def test_fuzz_aggregate_loss_wide(freq, sev, ben):
     check(freq, sev, ben, wide=True)
