@@ -12,7 +12,8 @@ Three families:
   :func:`positive_column`, :func:`weights`, :func:`sizes`, :func:`nonempty`, :func:`scalar`;
 * **arguments** (actuarial models, options): :func:`number`, :func:`positive`,
   :func:`non_negative`, :func:`in_range`, :func:`probability`, :func:`choice`,
-  :func:`positive_int`, :func:`sample`;
+  :func:`positive_int`, :func:`sample`; for a distribution's arguments (scalars or arrays)
+  :func:`levels` and :func:`points`;
 * **inference and inequality** (survey designs, replicates, indices): :func:`measure`,
   :func:`seed`, :func:`replicates`, :func:`flag`, :func:`design_codes`, :func:`vector`,
   :func:`weight_vector`, :func:`bounds`, :func:`column_names`, :func:`column_name`.
@@ -36,6 +37,7 @@ __all__ = [
     "sample", "fmt_values", "path_like",
     "measure", "seed", "replicates", "flag", "design_codes", "vector", "weight_vector", "bounds",
     "column_names", "column_name", "is_dask", "index_as_columns",
+    "levels", "points", "rng_from_seed", "positive_at_most",
 ]
 
 
@@ -560,3 +562,78 @@ def index_as_columns(df: Any, names: Sequence[str]) -> Any:
         if name not in df.columns and df.index.name == name:
             df = df.assign(**{name: df.index.to_numpy()})
     return df
+def _as_real_array(func: str, name: str, values: Any) -> np.ndarray:
+    """``values`` (a number or an array of numbers) as float64, or an error naming them.
+
+    True/False, strings, dates and complex numbers are refused, not read as numbers."""
+    def bad():  # (the message is built only when needed: repr of a large array is slow)
+        return HealthcoverError(f"{func}: {name} = {values!r} is not a number or an array of numbers")
+
+    try:
+        arr = np.asarray(values)
+        if arr.dtype.kind == "O":
+            if any(v is None or isinstance(v, (bool, np.bool_, str, bytes)) for v in arr.ravel().tolist()):
+                raise bad()
+            arr = arr.astype(np.float64)
+        elif arr.dtype.kind not in "iuf":
+            raise bad()
+        return arr if arr.dtype == np.float64 else arr.astype(np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise bad() from None
+
+
+def _where(name: str, arr: np.ndarray, i: int) -> str:
+    return name if arr.ndim == 0 else f"{name}[{', '.join(map(str, np.unravel_index(i, arr.shape)))}]"
+
+
+def levels(func: str, name: str, q: Any) -> np.ndarray:
+    """Probability levels strictly between 0 and 1 (a number or an array), as float64.
+
+    A quantile, VaR or TVaR at level 0 or 1 is the edge of the support (often infinite), and a
+    NaN level has no answer, so both are refused, naming the first offending position."""
+    arr = _as_real_array(func, name, q)
+    bad = ~((arr > 0.0) & (arr < 1.0))  # NaN fails both comparisons
+    if bad.any():
+        i = int(np.flatnonzero(bad.ravel())[0])
+        v = float(arr.ravel()[i])
+        rule = "a level strictly between 0 and 1, e.g. 0.995"
+        raise HealthcoverError(f"{func}: {_where(name, arr, i)} = {v:g} is not allowed; allowed: {rule}")
+    return arr
+
+
+def points(func: str, name: str, x: Any) -> np.ndarray:
+    """Real numbers (a number or an array; -inf and inf allowed, NaN refused), as float64."""
+    arr = _as_real_array(func, name, x)
+    bad = np.isnan(arr)
+    if bad.any():
+        i = int(np.flatnonzero(bad.ravel())[0])
+        raise HealthcoverError(f"{func}: {_where(name, arr, i)} is NaN; give a number")
+    return arr
+
+
+def rng_from_seed(func: str, name: str, seed: Any) -> np.random.Generator:
+    """A NumPy random generator from a seed: None (fresh entropy), a whole number >= 0 or a
+    ``numpy.random.Generator`` (used as is)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        return np.random.default_rng()
+    ok = not isinstance(seed, (bool, np.bool_)) and isinstance(seed, (int, np.integer)) and seed >= 0
+    if not ok:
+        raise HealthcoverError(
+            f"{func}: {name} = {seed!r} is not allowed; allowed: None, a whole number >= 0 or a numpy.random.Generator"
+        )
+    return np.random.default_rng(int(seed))
+
+
+def positive_at_most(func: str, name: str, value: Any, hi: float, *, lo: float = 0.0,
+                     why: str = "") -> float:
+    """A finite number > ``lo`` (0 by default) and <= ``hi``: a scale or count whose size
+    has a documented ceiling (e.g. money at most :data:`~healthcover.money.MAX_YUAN`)."""
+    x = positive(func, name, value) if lo == 0.0 else number(func, name, value)
+    if not x > lo or x > hi:
+        extra = f" ({why})" if why else ""
+        raise HealthcoverError(
+            f"{func}: {name} = {_fmt(x)} is not allowed; {name} must be > {lo:g} and at most {hi:g}{extra}"
+        )
+    return x

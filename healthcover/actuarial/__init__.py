@@ -10,6 +10,7 @@
 from healthcover.actuarial.aggregate import (
     LEVELS,
     AggregateLoss,
+    DiscreteLoss,
     FourierLoss,
     LatticeLoss,
     MonteCarloLoss,
@@ -66,7 +67,7 @@ __all__ = [
     "fit_severity", "fit_frequency", "fit_claim_model", "SeverityFit", "FrequencyFit",
     # aggregate loss
     "aggregate_loss", "panjer", "monte_carlo", "AggregateLoss", "FourierLoss", "LatticeLoss",
-    "RichardsonLoss", "MonteCarloLoss", "GilPelaez", "LEVELS",
+    "RichardsonLoss", "DiscreteLoss", "MonteCarloLoss", "GilPelaez", "LEVELS",
     # contributions and design
     "pure_premium", "loaded_premium", "required_contribution", "design_benefit", "BenefitDesign",
     "permitted_range", "sweep",

@@ -29,6 +29,7 @@ import numpy as np
 from healthcover import checks as chk
 from healthcover.actuarial.severity import Severity, _TAIL_EPS
 from healthcover.errors import HealthcoverError
+from healthcover.money import MAX_YUAN
 
 __all__ = ["Benefit", "Payment"]
 
@@ -63,14 +64,19 @@ class Benefit:
 
     def __post_init__(self):
         f = "Benefit"
-        object.__setattr__(self, "deductible", chk.non_negative(f, "deductible", self.deductible))
-        object.__setattr__(self, "limit", chk.positive(f, "limit", self.limit, allow_inf=True))
-        object.__setattr__(self, "cost_limit", chk.positive(f, "cost_limit", self.cost_limit, allow_inf=True))
+        object.__setattr__(self, "deductible", _amount(f, "deductible", self.deductible, zero_ok=True))
+        object.__setattr__(self, "limit", _amount(f, "limit", self.limit, allow_inf=True))
+        object.__setattr__(self, "cost_limit", _amount(f, "cost_limit", self.cost_limit, allow_inf=True))
         if self.cost_limit <= self.deductible:
             raise HealthcoverError(
                 f"Benefit: cost_limit = {self.cost_limit:g} must exceed deductible = {self.deductible:g}"
             )
-        bands = tuple(self.bands or ())
+        if self.bands is None or isinstance(self.bands, (list, tuple)):
+            bands = tuple(self.bands or ())
+        else:
+            raise HealthcoverError(
+                f"Benefit: bands = {self.bands!r} is not allowed; give a list of up to 3 (upper, rate) pairs"
+            )
         if bands:
             if len(bands) > 3:
                 raise HealthcoverError(
@@ -83,7 +89,7 @@ class Benefit:
                     upper, r = band
                 except (TypeError, ValueError):
                     raise HealthcoverError(f"Benefit: bands[{i}] = {band!r} must be a pair (upper, rate)") from None
-                upper = math.inf if upper is None else chk.positive(f, f"bands[{i}] upper", upper, allow_inf=True)
+                upper = math.inf if upper is None else _amount(f, f"bands[{i}] upper", upper, allow_inf=True)
                 r = chk.in_range(f, f"bands[{i}] rate", r, 0.0, 1.0)
                 if upper <= prev:
                     raise HealthcoverError(
@@ -105,6 +111,7 @@ class Benefit:
         object.__setattr__(self, "_s", ss)
 
     # --- construction --------------------------------------------------------------------
+    # (checks of from_scheme's arguments: a scheme object, care and cell names as text)
     @classmethod
     def from_scheme(cls, scheme: Any, care: str = "inpatient", *, annual_limit_as: str = "limit",
                     **dims: str) -> "Benefit":
@@ -120,6 +127,16 @@ class Benefit:
         ``"ignore"`` drops it.
         """
         func = "Benefit.from_scheme"
+        if not all(hasattr(scheme, a) for a in ("has", "value", "leaf", "id")):
+            raise HealthcoverError(
+                f"{func}: scheme must be a scheme from healthcover.load_scheme; got {type(scheme).__name__}"
+            )
+        if not isinstance(care, str):
+            raise HealthcoverError(f"{func}: care = {care!r} is not allowed; give a care type such as 'inpatient'")
+        bad = {k: v for k, v in dims.items() if not isinstance(v, str)}
+        if bad:
+            k, v = next(iter(bad.items()))
+            raise HealthcoverError(f"{func}: {k} = {v!r} is not allowed; give the cell's code as text, e.g. facility='county'")
         chk.choice(func, "annual_limit_as", annual_limit_as, ("limit", "ignore"))
         base = f"benefits.{care}"
 
@@ -159,6 +176,11 @@ class Benefit:
         """A copy with some fields changed (``rate`` clears ``bands`` unless both are given)."""
         fields = dict(deductible=self.deductible, rate=self.rate, bands=self.bands,
                       limit=self.limit, cost_limit=self.cost_limit, label=self.label)
+        unknown = [k for k in changes if k not in fields]
+        if unknown:
+            raise HealthcoverError(
+                f"Benefit.replace: {', '.join(map(str, unknown))} is not a benefit field; fields: {', '.join(fields)}"
+            )
         if "rate" in changes and "bands" not in changes:
             fields["bands"] = ()
         fields.update(changes)
@@ -211,10 +233,18 @@ class Benefit:
         return float(self._y[-1]) if self._s[-1] == 0 else math.inf
 
     def pay(self, cost):
-        """Fund payment per claim for an array of eligible costs."""
-        x = np.asarray(cost, dtype=float)
+        """Fund payment per claim for an array of eligible costs (>= 0, no NaN)."""
+        x = chk.points("Benefit.pay", "cost", cost)
+        if (x < 0).any():
+            i = int(np.flatnonzero(np.ravel(x < 0))[0])
+            raise HealthcoverError(
+                f"Benefit.pay: cost = {float(np.ravel(x)[i]):g} is not allowed; a cost must be >= 0"
+            )
         i = np.clip(np.searchsorted(self._x, x, side="right") - 1, 0, len(self._x) - 1)
-        return np.where(x > 0, self._y[i] + self._s[i] * (x - self._x[i]), 0.0)
+        s = self._s[i]
+        with np.errstate(invalid="ignore"):  # an infinite cost on a flat piece: 0 * inf
+            rise = np.where(s > 0, s * (x - self._x[i]), 0.0)
+        return np.where(x > 0, self._y[i] + rise, 0.0)
 
     def pieces(self):
         """(x_lo, x_hi, y_lo, slope) for each piece of g."""
@@ -232,6 +262,17 @@ class Benefit:
         if math.isfinite(self.cost_limit):
             parts.append(f"cost_limit={self.cost_limit:g}")
         return f"Benefit({', '.join(parts)})"
+
+
+def _amount(func: str, name: str, value, *, allow_inf: bool = False, zero_ok: bool = False) -> float:
+    """An amount in yuan: finite (or inf where "no cap" is meant), > 0 (>= 0 with ``zero_ok``)
+    and at most MAX_YUAN, the largest single amount the package accepts."""
+    x = chk.non_negative(func, name, value, allow_inf=allow_inf) if zero_ok else \
+        chk.positive(func, name, value, allow_inf=allow_inf)
+    if math.isfinite(x) and x > MAX_YUAN:
+        rule = f"at most {MAX_YUAN:.0e} yuan" + (" (or inf for no cap)" if allow_inf else "")
+        raise HealthcoverError(f"{func}: {name} = {x:g} is not allowed; {name} must be {rule}")
+    return x
 
 
 class Payment:
@@ -265,6 +306,28 @@ class Payment:
     def atom_mass(self) -> float:
         """P(Y is on a flat piece of g): at 0 below the deductible and at the caps."""
         return float(self.piece_mass[self.benefit._s == 0.0].sum())
+
+    def atoms(self) -> tuple[np.ndarray, np.ndarray]:
+        """The point masses of Y: values (ascending) and probabilities, one per flat value of g.
+
+        Y = 0 below the deductible (and where a band pays rate 0 from the start), Y = a cap
+        where the payment or the cost counted is capped, Y = a band's payment where a band
+        pays rate 0. Severities are continuous, so these are all the atoms of Y.
+        """
+        if "_atoms" not in self.__dict__:
+            x_lo, x_hi, y_lo, s = self.benefit.pieces()
+            flat = (s == 0.0) & (self.piece_mass > 0)
+            v, m = np.asarray(y_lo[flat], dtype=float), np.asarray(self.piece_mass[flat], dtype=float)
+            values, idx = np.unique(v, return_inverse=True)
+            masses = np.bincount(idx, weights=m, minlength=values.size)
+            self._atoms = (values, np.minimum(masses, 1.0))
+        return self._atoms
+
+    @property
+    def prob_zero(self) -> float:
+        """P(Y = 0): the claim is paid nothing (below the deductible, rate 0)."""
+        v, m = self.atoms()
+        return float(m[0]) if v.size and v[0] == 0.0 else 0.0
 
     def __repr__(self) -> str:
         return f"Payment({self.severity!r}, {self.benefit!r})"
@@ -329,19 +392,22 @@ class Payment:
         xs = self._x_star(y)
         return np.where(xs < 0, 1.0, np.where(np.isinf(xs), 0.0, self.severity.sf(np.maximum(xs, 0.0))))
 
-    def stop_loss(self, y):
+    def stop_loss(self, y, *, continuous: bool = False):
         r""":math:`G(y) = E[(Y - y)_+]`, exact; accurate in the tail (no cancellation of means).
 
         On the part :math:`(lo, hi]` of a piece above :math:`x^*(y)`:
         :math:`(g(lo) - y) P(lo < X \le hi) + s\,[\pi(lo) - \pi(hi) - (hi - lo) S(hi)]` with
-        :math:`\pi(x) = E[(X - x)_+]`.
+        :math:`\pi(x) = E[(X - x)_+]`. With ``continuous``, only the pieces where g rises:
+        :math:`E[(Y - y)_+; Y \text{ not at an atom}]`.
         """
         y = np.atleast_1d(np.asarray(y, dtype=float))
         sev = self.severity
         x_lo, x_hi, y_lo, s = self.benefit.pieces()
         xs = self._x_star(np.maximum(y, 0.0))
         out = np.zeros_like(y)
-        for a, b, y0, si in zip(x_lo, x_hi, y_lo, s):
+        for a, b, y0, si, mass in zip(x_lo, x_hi, y_lo, s, self.piece_mass):
+            if continuous and si == 0.0:
+                continue
             lo = np.maximum(a, xs)
             live = lo < b
             if not live.any():
@@ -352,13 +418,23 @@ class Payment:
             if si > 0:
                 if math.isinf(b):
                     part = part + si * sev.stop_loss(lo_l)
-                else:
+                elif math.isfinite(sev.mean) and float(sev.stop_loss(a)) < 1e8 * (b - a) * max(mass, 1e-300):
+                    # E[X - lo; lo < X <= b] as a stop-loss difference (precise in the tail) ...
                     part = part + si * (sev.stop_loss(lo_l) - sev.stop_loss(b) - (b - lo_l) * sev.sf(b))
+                else:
+                    # ... or from partial moments where that difference would lose more than 8
+                    # digits (a piece small against the severity's mean: a wide law, a low cap),
+                    # and where the severity has no mean (a capped Pareto tail, alpha <= 1)
+                    part = part + si * (sev.partial_moment(1, lo_l, b) - lo_l * sev.partial_moment(0, lo_l, b))
             out[live] += part
         out = np.maximum(out, 0.0)
         neg = y < 0
         if neg.any():
-            out[neg] = self.mean - y[neg]
+            if continuous:
+                c = float(self.piece_mass[s > 0].sum())
+                out[neg] = float(self.stop_loss(0.0, continuous=True)[0]) - c * y[neg]
+            else:
+                out[neg] = self.mean - y[neg]
         return out
 
     def limited_mean(self, y):
@@ -367,11 +443,9 @@ class Payment:
 
     # --- lattice and quadrature ----------------------------------------------------------
     def upper_point(self, eps: float = _TAIL_EPS) -> float:
-        """The largest payment, or for an uncapped benefit the payment at the ``eps`` upper quantile."""
-        ymax = self.benefit.max_payment
-        if math.isfinite(ymax):
-            return ymax
-        return float(self.benefit.pay(self.severity.isf(eps)))
+        """The payment at the ``eps`` upper quantile of the cost, at most the cap (a cap far
+        above every likely cost does not stretch a lattice)."""
+        return min(self.benefit.max_payment, float(self.benefit.pay(self.severity.isf(eps))))
 
     def discretise(self, h: float, n_max: int | None = None, eps: float = 1e-16) -> np.ndarray:
         r"""Masses on the lattice :math:`0, h, 2h, \dots` by linear (mean-preserving) dispersal.
@@ -386,10 +460,7 @@ class Payment:
         Klugman, Panjer & Willmot, *Loss Models*, section 9.6.5.
         """
         h = chk.positive("Payment.discretise", "h", h)
-        top = self.upper_point(eps)
-        K = max(1, math.ceil(top / h * (1 - 1e-12)))
-        if n_max is not None and K > n_max:
-            K = n_max
+        K = self._lattice_size(h, n_max, eps)
         grid = h * np.arange(-1, K + 2, dtype=float)
         G = self.stop_loss(grid)
         G[0] = self.mean + h  # G(-h) = E[Y] + h, so that p_0 follows the same formula
@@ -397,6 +468,45 @@ class Payment:
         # the last node takes the remaining mass: p_K = (G((K-1)h) - G(Kh)) / h
         p[-1] = (G[-3] - G[-2]) / h
         return np.maximum(p, 0.0)
+
+    def _lattice_size(self, h: float, n_max: int | None, eps: float) -> int:
+        top = self.upper_point(eps)
+        K = max(1, math.ceil(top / h * (1 - 1e-12)))
+        return min(K, n_max) if n_max is not None else K
+
+    def discretise_split(self, h: float, n_max: int | None = None,
+                         eps: float = 1e-16) -> tuple[np.ndarray, np.ndarray]:
+        r""":meth:`discretise` split into the lattice masses of the atoms of Y and of the rest.
+
+        Linear dispersal is linear in the distribution, so an atom at :math:`v` goes to the
+        nodes :math:`\lfloor v/h \rfloor` and the next in proportion to its distance (all of
+        it to one node when :math:`v` is on the lattice), and the continuous part is dispersed
+        from its own stop-loss transform (the pieces where g rises). The two arrays add up to
+        :meth:`discretise` (to rounding).
+        """
+        h = chk.positive("Payment.discretise_split", "h", h)
+        K = self._lattice_size(h, n_max, eps)
+        # the continuous part from its own stop-loss transform: taking the atoms' masses off
+        # the whole lattice would leave rounding noise of the atoms' size (1e-12 a node) in a
+        # part that may be 1e-7 of the payment
+        grid = h * np.arange(-1, K + 2, dtype=float)
+        G = self.stop_loss(grid, continuous=True)
+        pc = (G[:-2] - 2.0 * G[1:-1] + G[2:]) / h
+        pc[-1] = (G[-3] - G[-2]) / h
+        pc = np.maximum(pc, 0.0)
+        pa = np.zeros_like(pc)
+        p = pc  # the lattice's length
+        v, m = self.atoms()
+        if v.size:
+            t = v / h
+            near = np.round(t)
+            on_node = np.abs(t - near) <= 1e-9 * np.maximum(t, 1.0)  # a cap put on a node
+            k = np.where(on_node, near, np.floor(t))
+            frac = np.where(on_node, 0.0, t - k)
+            k = np.minimum(k.astype(np.int64), p.size - 1)
+            np.add.at(pa, k, m * (1.0 - frac))
+            np.add.at(pa, np.minimum(k + 1, p.size - 1), m * frac)
+        return pa, pc
 
     def cf_nodes(self, omega: float, eps: float = _TAIL_EPS):
         r"""Payment values and weights for :math:`\varphi_Y(u) = E[e^{iuY}]`, :math:`|u| \le \omega`.

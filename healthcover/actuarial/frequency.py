@@ -22,6 +22,11 @@ from healthcover.errors import HealthcoverError
 
 __all__ = ["Frequency", "Poisson", "NegativeBinomial"]
 
+#: The largest expected number of claims a year accepted (a trillion: about 700 claims a
+#: year for every person alive; beyond it counts lose precision in float64).
+MAX_CLAIMS = 1e12
+_WHY = "expected claims a year"
+
 
 class Frequency:
     """Base class: annual number of claims."""
@@ -43,6 +48,36 @@ class Frequency:
     def pgf(self, z):
         return np.exp(self.log_pgf_zm1(np.asarray(z) - 1.0))
 
+    def log_pgf_ratio(self, zm1, dz):
+        r""":math:`\ln P_N(z + \Delta z) - \ln P_N(z)` given :math:`z - 1` and :math:`\Delta z`,
+        without cancellation when :math:`\Delta z` is small (the continuous part of a payment
+        whose atoms carry most of the mass)."""
+        raise NotImplementedError
+
+    def prob_zero(self) -> float:
+        """P(N = 0)."""
+        return math.exp(float(np.real(self.log_pgf_zm1(-1.0))))
+
+    def thinned(self, p: float) -> "Frequency":
+        r"""The number of claims of a kind that each claim is with probability ``p``
+        (independently): Poisson(:math:`\lambda p`), NB(:math:`r, \beta p`). Source: Klugman,
+        Panjer & Willmot, *Loss Models*, section 8.6 (the number of payments)."""
+        raise NotImplementedError
+
+    def kept_given_none(self, keep: float, drop: float) -> "Frequency":
+        r"""The number of claims of one kind (probability ``keep`` each) given that no claim
+        of another kind (probability ``drop``) occurred.
+
+        Its PGF is :math:`P_N(1 - \text{keep} - \text{drop} + \text{keep}\, z) / P_N(1 - \text{drop})`:
+        Poisson(:math:`\lambda\,\text{keep}`) (kinds are independent),
+        NB(:math:`r, \beta\,\text{keep} / (1 + \beta\,\text{drop})`).
+        """
+        raise NotImplementedError
+
+    def _scipy(self):
+        """The frozen ``scipy.stats`` distribution (pmf, ppf, isf over count ranges)."""
+        raise NotImplementedError
+
     def panjer_ab(self) -> tuple[float, float]:
         """(a, b) with p_k = (a + b / k) p_{k-1}."""
         raise NotImplementedError
@@ -63,7 +98,7 @@ class Poisson(Frequency):
     r"""Poisson number of claims, :math:`P(N = k) = e^{-\lambda}\lambda^k / k!`."""
 
     def __init__(self, mean: float):
-        self.mean = chk.positive("Poisson", "mean", mean)
+        self.mean = chk.positive_at_most("Poisson", "mean", mean, MAX_CLAIMS, why=_WHY)
 
     def __repr__(self) -> str:
         return f"Poisson(mean={self.mean:.6g})"
@@ -78,6 +113,22 @@ class Poisson(Frequency):
 
     def log_pgf_zm1(self, zm1):
         return self.mean * zm1
+
+    def log_pgf_ratio(self, zm1, dz):
+        return self.mean * dz
+
+    def thinned(self, p):
+        p = chk.in_range("Poisson.thinned", "p", p, 0.0, 1.0, lo_open=True)
+        return Poisson(self.mean * p)
+
+    def kept_given_none(self, keep, drop):
+        keep = chk.in_range("Poisson.kept_given_none", "keep", keep, 0.0, 1.0, lo_open=True)
+        chk.in_range("Poisson.kept_given_none", "drop", drop, 0.0, 1.0)
+        return Poisson(self.mean * keep)
+
+    def _scipy(self):
+        from scipy import stats
+        return stats.poisson(self.mean)
 
     def panjer_ab(self):
         return 0.0, self.mean
@@ -104,16 +155,21 @@ class NegativeBinomial(Frequency):
     """
 
     def __init__(self, r: float, beta: float):
-        self.r = chk.positive("NegativeBinomial", "r", r)
-        self.beta = chk.positive("NegativeBinomial", "beta", beta)
+        self.r = chk.positive_at_most("NegativeBinomial", "r", r, MAX_CLAIMS)
+        self.beta = chk.positive_at_most("NegativeBinomial", "beta", beta, MAX_CLAIMS)
         self.mean = self.r * self.beta
+        if self.mean > MAX_CLAIMS:
+            raise HealthcoverError(
+                f"NegativeBinomial: r = {self.r:g} and beta = {self.beta:g} give a mean of {self.mean:g} claims a year; "
+                f"the mean r x beta must be at most {MAX_CLAIMS:.0e}"
+            )
 
     @classmethod
     def from_mean_cv(cls, mean: float, cv: float) -> "NegativeBinomial":
         r""":math:`\beta = \sigma^2/m - 1`, :math:`r = m/\beta`; needs :math:`cv > 1/\sqrt{m}`."""
         func = "NegativeBinomial.from_mean_cv"
-        mean = chk.positive(func, "mean", mean)
-        cv = chk.positive(func, "cv", cv)
+        mean = chk.positive_at_most(func, "mean", mean, MAX_CLAIMS, why=_WHY)
+        cv = chk.positive_at_most(func, "cv", cv, 1e6)
         var = (cv * mean) ** 2
         if var <= mean * (1 + 1e-12):
             raise HealthcoverError(
@@ -127,7 +183,7 @@ class NegativeBinomial(Frequency):
     def from_mean_dispersion(cls, mean: float, dispersion: float) -> "NegativeBinomial":
         r"""Variance :math:`= m (1 + \text{dispersion})`, i.e. :math:`\beta` = dispersion."""
         func = "NegativeBinomial.from_mean_dispersion"
-        mean = chk.positive(func, "mean", mean)
+        mean = chk.positive_at_most(func, "mean", mean, MAX_CLAIMS, why=_WHY)
         beta = chk.positive(func, "dispersion", dispersion)
         return cls(mean / beta, beta)
 
@@ -146,6 +202,24 @@ class NegativeBinomial(Frequency):
     def log_pgf_zm1(self, zm1):
         # Re(1 - beta (z - 1)) >= 1 for |z| <= 1, so the principal log is the right branch.
         return -self.r * np.log1p(-self.beta * np.asarray(zm1))
+
+    def log_pgf_ratio(self, zm1, dz):
+        # (1 - b(z + dz - 1)) / (1 - b(z - 1)) = 1 - b dz / (1 - b(z - 1)); Re(1 - b(z - 1)) >= 1
+        return -self.r * np.log1p(-self.beta * np.asarray(dz) / (1.0 - self.beta * np.asarray(zm1)))
+
+    def thinned(self, p):
+        p = chk.in_range("NegativeBinomial.thinned", "p", p, 0.0, 1.0, lo_open=True)
+        return NegativeBinomial(self.r, self.beta * p)
+
+    def kept_given_none(self, keep, drop):
+        func = "NegativeBinomial.kept_given_none"
+        keep = chk.in_range(func, "keep", keep, 0.0, 1.0, lo_open=True)
+        drop = chk.in_range(func, "drop", drop, 0.0, 1.0)
+        return NegativeBinomial(self.r, self.beta * keep / (1.0 + self.beta * drop))
+
+    def _scipy(self):
+        from scipy import stats
+        return stats.nbinom(self.r, 1.0 / (1.0 + self.beta))
 
     def panjer_ab(self):
         a = self.beta / (1.0 + self.beta)

@@ -51,6 +51,15 @@ class ClaimLine:
             raise HealthcoverError(
                 f"ClaimLine: severity must be a Severity (Lognormal, Gamma, ...); got {type(self.severity).__name__}"
             )
+        for name in ("care", "facility", "category"):
+            if not isinstance(getattr(self, name), str):
+                raise HealthcoverError(
+                    f"ClaimLine: {name} = {getattr(self, name)!r} is not allowed; give a label as text (or leave it out)"
+                )
+        if not isinstance(self.benefit, Benefit):
+            raise HealthcoverError(
+                f"ClaimLine: benefit must be a Benefit; got {type(self.benefit).__name__} (Benefit() pays the whole cost)"
+            )
         object.__setattr__(self, "payment", Payment(self.severity, self.benefit))
 
     @property
@@ -80,6 +89,10 @@ class ClaimModel:
     """
 
     def __init__(self, lines: Iterable[ClaimLine]):
+        if isinstance(lines, (ClaimLine, str, bytes)) or not hasattr(lines, "__iter__"):
+            raise HealthcoverError(
+                f"ClaimModel: lines must be a list of ClaimLine; got {type(lines).__name__} (one line: ClaimModel([line]))"
+            )
         lines = tuple(lines)
         if not lines:
             raise HealthcoverError("ClaimModel: give at least one ClaimLine")
@@ -121,8 +134,9 @@ class ClaimModel:
 
     @property
     def skewness(self) -> float:
+        """k3 / k2^1.5; 0 for a degenerate S (no variance: the fund pays a fixed amount, e.g. 0)."""
         k1, k2, k3 = self.cumulants()
-        return k3 / k2 ** 1.5
+        return k3 / k2 / math.sqrt(k2) if k2 > 0 else 0.0
 
     @property
     def expected_claims(self) -> float:
@@ -141,7 +155,7 @@ class ClaimModel:
                 "mean_payment": ln.payment.mean,
                 "payment_share_of_cost": ln.payment.mean / ln.severity.mean,
                 "expected_payments": k1,
-                "share_of_fund": k1 / total if total > 0 else float("nan"),
+                "share_of_fund": k1 / total if total > 0 else 0.0,  # a fund paying nothing: 0
             })
         return pd.DataFrame(rows)
 
@@ -160,6 +174,10 @@ class ClaimModel:
 
     def with_benefit(self, benefit: Benefit | Callable[[ClaimLine], Benefit]) -> "ClaimModel":
         """The same claims under another benefit (one for all lines, or a function of the line)."""
+        if not (isinstance(benefit, Benefit) or callable(benefit)):
+            raise HealthcoverError(
+                f"ClaimModel.with_benefit: benefit must be a Benefit or a function of the line; got {type(benefit).__name__}"
+            )
         return ClaimModel([
             replace(ln, benefit=benefit(ln) if callable(benefit) else benefit) for ln in self.lines
         ])

@@ -31,14 +31,22 @@ __all__ = ["pure_premium", "loaded_premium", "required_contribution", "BenefitDe
 _BENEFIT_FIELDS = ("rate", "deductible", "limit", "cost_limit")
 
 
+def _model(func: str, model) -> ClaimModel:
+    if not isinstance(model, ClaimModel):
+        raise HealthcoverError(f"{func}: model must be a ClaimModel; got {type(model).__name__}")
+    return model
+
+
 def pure_premium(model: ClaimModel, insured: float) -> float:
     r"""Expected fund payments per insured, :math:`E[S]/n`."""
+    _model("pure_premium", model)
     insured = chk.positive("pure_premium", "insured", insured)
     return model.mean / insured
 
 
 def loaded_premium(model: ClaimModel, insured: float, loading: float = 0.05, expense: float = 0.0) -> float:
     r""":math:`(1 + \theta)\,E[S]/n + e` with safety loading :math:`\theta` and expense :math:`e` per insured."""
+    _model("loaded_premium", model)
     insured = chk.positive("loaded_premium", "insured", insured)
     loading = chk.in_range("loaded_premium", "loading", loading, 0.0, 10.0)
     expense = chk.non_negative("loaded_premium", "expense", expense)
@@ -54,10 +62,17 @@ def required_contribution(model: ClaimModel, insured: float, target: float = 0.0
     contribution and, given the ``individual`` part, the subsidy per insured that completes it.
     """
     func = "required_contribution"
+    _model(func, model)
     insured = chk.positive(func, "insured", insured)
     target = chk.probability(func, "target", target)
     other_income = chk.non_negative(func, "other_income", other_income)
-    agg = agg or aggregate_loss(model)
+    if agg is None:
+        agg = aggregate_loss(model)
+    elif not isinstance(agg, AggregateLoss) or agg.model is not model:
+        raise HealthcoverError(
+            f"{func}: agg must be aggregate_loss(model) of this model; got "
+            + ("the distribution of another model" if isinstance(agg, AggregateLoss) else type(agg).__name__)
+        )
     var = float(agg.ppf(1.0 - target))
     c = max(var - other_income, 0.0) / insured
     pure = model.mean / insured
@@ -75,6 +90,14 @@ def permitted_range(scheme: Any, path: str, **dims: str) -> tuple[float, float]:
 
     A bound (``at_least``/``at_most``) gives an open end (``inf``); an exact value has no range.
     """
+    if not all(hasattr(scheme, a) for a in ("leaf", "id")):
+        raise HealthcoverError(
+            f"permitted_range: scheme must be a scheme from healthcover.load_scheme; got {type(scheme).__name__}"
+        )
+    if not isinstance(path, str):
+        raise HealthcoverError(
+            f"permitted_range: path = {path!r} is not allowed; give a parameter path such as 'benefits.inpatient.rate'"
+        )
     leaf = scheme.leaf(path, **dims)
     if leaf is None:
         raise HealthcoverError(f"permitted_range: {scheme.id} has no cell of {path} for {dims}")
@@ -90,7 +113,11 @@ def permitted_range(scheme: Any, path: str, **dims: str) -> tuple[float, float]:
 
 def _variant(model: ClaimModel, parameter: str | Callable[[float], ClaimModel], value: float) -> ClaimModel:
     if callable(parameter):
-        return parameter(value)
+        out = parameter(value)
+        if not isinstance(out, ClaimModel):
+            name = getattr(parameter, "__name__", "parameter")
+            raise HealthcoverError(f"{name}({value:g}) must return a ClaimModel; it returned {type(out).__name__}")
+        return out
     return model.with_benefit_changes(**{parameter: value})
 
 
@@ -128,6 +155,7 @@ def design_benefit(model: ClaimModel, parameter: str | Callable[[float], ClaimMo
     ends of the range achieve.
     """
     func = "design_benefit"
+    _model(func, model)
     if not callable(parameter):
         chk.choice(func, "parameter", parameter, _BENEFIT_FIELDS)
     income = chk.positive(func, "income", income)
@@ -184,10 +212,21 @@ def sweep(model: ClaimModel, parameter: str | Callable[[float], ClaimModel], val
     from tqdm.auto import tqdm
 
     func = "sweep"
+    _model(func, model)
     if not callable(parameter):
         chk.choice(func, "parameter", parameter, _BENEFIT_FIELDS)
-    values = np.asarray(values, dtype=float).ravel()
-    levels = np.array([chk.probability(func, "levels", q) for q in levels])
+    values = chk.points(func, "values", values).ravel()
+    if values.size == 0 or not np.isfinite(values).all():
+        raise HealthcoverError(f"{func}: values must be one or more finite numbers; got {values.size} value(s)")
+    try:
+        levels = np.array([chk.probability(func, "levels", q) for q in levels])
+    except TypeError:
+        raise HealthcoverError(f"{func}: levels = {levels!r} must be a list of levels, e.g. (0.995,)") from None
+    if income is not None:
+        income = chk.number(func, "income", income)
+    chk.choice(func, "method", method, ("auto", "fourier", "fft"))
+    if progress is not None and not isinstance(progress, (bool, np.bool_)):
+        raise HealthcoverError(f"{func}: progress = {progress!r} is not allowed; give True, False or None")
     show = progress if progress is not None else values.size >= 200
     rows = []
     for v in tqdm(values, desc=f"sweep {parameter if isinstance(parameter, str) else ''}",

@@ -29,7 +29,7 @@ Each year :math:`t`, per simulated path (vectorised over paths):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -38,9 +38,13 @@ import pandas as pd
 from healthcover import checks as chk
 from healthcover.actuarial.model import ClaimModel
 from healthcover.errors import HealthcoverError
+from healthcover.money import MAX_YUAN
 
 __all__ = ["FundRules", "share_overspend", "project_fund", "Projection"]
 
+_MAX_YEARS = 1000
+_MAX_PATHS = 1_000_000
+_MAX_MEMBERS = 1e10
 _RESERVES = ("none", "jilin", "dazu")
 _OVERSPEND = ("none", "county", "township")
 
@@ -90,6 +94,9 @@ class FundRules:
         chk.choice(f, "overspend", self.overspend, _OVERSPEND)
         chk.choice(f, "cap_rule", self.cap_rule, ("exceeds", "reaches"))
         chk.choice(f, "overspend_reading", self.overspend_reading, ("a", "b"))
+        for name in ("reserve_covers_deficit", "allow_out_of_range"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise HealthcoverError(f"{f}: {name} = {getattr(self, name)!r} is not allowed; give True or False")
         if self.reserve == "jilin" and not self.allow_out_of_range:
             chk.in_range(f, "reserve_draw", self.reserve_draw, 0.02, 0.05,
                          why="seed 001 (七)2: 統籌基金收入2%—5%; pass allow_out_of_range=True to explore")
@@ -102,16 +109,34 @@ class FundRules:
             )
 
     @classmethod
+    def _known(cls, func: str, kw: Mapping[str, Any]) -> None:
+        names = [f.name for f in fields(cls)]
+        unknown = [k for k in kw if k not in names]
+        if unknown:
+            raise HealthcoverError(
+                f"{func}: {', '.join(map(str, unknown))} is not a fund rule; rules: {', '.join(names)}"
+            )
+
+    @classmethod
     def jilin(cls, draw: float = 0.05, **kw) -> "FundRules":
         """Jilin: 2-5% of pooled income a year into a risk reserve kept at 15% (001-35/36)."""
-        return cls(reserve="jilin", reserve_draw=draw, reserve_target=kw.pop("target", 0.15),
-                   source="seed 001 (七)2", **kw)
+        kw = dict(kw)
+        target = kw.pop("target", 0.15)
+        cls._known("FundRules.jilin", kw)
+        fixed = [k for k in ("reserve", "reserve_draw", "reserve_target", "source") if k in kw]
+        if fixed:
+            raise HealthcoverError(
+                f"FundRules.jilin: {', '.join(fixed)} is set by the Jilin rules; give draw= and target=, "
+                "or build FundRules(...) directly"
+            )
+        return cls(reserve="jilin", reserve_draw=draw, reserve_target=target, source="seed 001 (七)2", **kw)
 
     @classmethod
     def dazu(cls, cap_rule: str = "exceeds", overspend_reading: str = "a", overspend: str = "county",
              **kw) -> "FundRules":
         """Dazu: 5% + 5% reserves, risk reserve cap 15%, surplus half to the risk fund,
         overspend 40/60 (004.4-45..50; readings D-17 (a), D-18 (a) by default)."""
+        cls._known("FundRules.dazu", kw)
         base = dict(reserve="dazu", catastrophe_reserve_share=0.05, risk_reserve_share=0.05,
                     risk_reserve_cap=0.15, cap_rule=cap_rule, surplus_to_risk_fund=0.5,
                     overspend=overspend, overspend_township_government=0.4, overspend_centre=0.4,
@@ -131,6 +156,13 @@ class FundRules:
         ``overspend_beyond_risk_fund`` (D-18). Interest rates are not in the resident
         schemes' documents: pass ``demand_rate=...``, ``carried_rate=...``.
         """
+        func = "FundRules.from_scheme"
+        if not all(hasattr(scheme, a) for a in ("has", "value", "id")):
+            raise HealthcoverError(
+                f"{func}: scheme must be a scheme from healthcover.load_scheme; got {type(scheme).__name__}"
+            )
+        cls._known(func, overrides)
+
         def get(path, default=None):
             return scheme.value(path) if scheme.has(path) else default
 
@@ -188,10 +220,14 @@ def share_overspend(overspend, *, level: str = "county", risk_fund=0.0,
     >>> d["centre"], d["facilities"]
     (300000.0, 700000.0)
     """
-    rules = rules or FundRules.dazu()
-    chk.choice("share_overspend", "level", level, ("county", "township"))
-    x = np.maximum(np.asarray(overspend, dtype=float), 0.0)
-    rf = np.maximum(np.asarray(risk_fund, dtype=float), 0.0)
+    func = "share_overspend"
+    if rules is None:
+        rules = FundRules.dazu()
+    elif not isinstance(rules, FundRules):
+        raise HealthcoverError(f"{func}: rules must be a FundRules; got {type(rules).__name__}")
+    chk.choice(func, "level", level, ("county", "township"))
+    x = np.maximum(_finite(func, "overspend", overspend), 0.0)
+    rf = np.maximum(_finite(func, "risk_fund", risk_fund), 0.0)
     if level == "township":
         gov = rules.overspend_township_government * x
         out = {"government": gov, "centre": np.zeros_like(x), "facilities": x - gov}
@@ -207,6 +243,22 @@ def share_overspend(overspend, *, level: str = "county", risk_fund=0.0,
     return out
 
 
+def _finite(func: str, name: str, values) -> np.ndarray:
+    """Amounts (a number or an array) that are finite: no NaN, no inf."""
+    x = chk.points(func, name, values)
+    if not np.isfinite(x).all():
+        raise HealthcoverError(f"{func}: {name} = {values!r} is not allowed; amounts must be finite numbers")
+    return x
+
+
+def _balance(func: str, name: str, value) -> float:
+    """An opening balance: a finite amount from 0 to MAX_YUAN."""
+    x = chk.non_negative(func, name, value)
+    if x > MAX_YUAN:
+        raise HealthcoverError(f"{func}: {name} = {x:g} is not allowed; {name} must be at most {MAX_YUAN:.0e} yuan")
+    return x
+
+
 def _path(name: str, start: float, growth, years: int) -> np.ndarray:
     """Values for years 1..years: a constant growth rate or an explicit sequence."""
     if growth is None:
@@ -214,7 +266,11 @@ def _path(name: str, start: float, growth, years: int) -> np.ndarray:
     if np.ndim(growth) == 0:
         g = chk.in_range("project_fund", f"{name} growth", growth, -0.5, 1.0)
         return start * (1.0 + g) ** np.arange(years)
-    seq = np.asarray(growth, dtype=float)
+    seq = _finite("project_fund", f"the path for {name}", growth).ravel()
+    if (seq < 0).any() or (seq > MAX_YUAN).any():
+        raise HealthcoverError(
+            f"project_fund: the path for {name} has a value outside [0, {MAX_YUAN:.0e}]; give one amount >= 0 per year"
+        )
     if seq.size != years:
         raise HealthcoverError(
             f"project_fund: the path for {name} has {seq.size} value(s); give one per year ({years})"
@@ -260,7 +316,7 @@ class Projection:
         })
 
     def _get(self, quantity):
-        if quantity not in self.data:
+        if not isinstance(quantity, str) or quantity not in self.data:
             raise HealthcoverError(f"Projection: no quantity {quantity!r}; available: {', '.join(self.data)}")
         return self.data[quantity]
 
@@ -268,8 +324,18 @@ class Projection:
             ) -> pd.DataFrame:
         """Quantiles of a quantity by year (the data of a fan chart)."""
         a = self._get(quantity)
+        try:
+            quantiles = [chk.in_range("Projection.fan", "quantiles", q, 0.0, 1.0) for q in quantiles]
+        except TypeError:
+            raise HealthcoverError(f"Projection.fan: quantiles = {quantiles!r} must be a list of levels in [0, 1]") from None
+        names = [f"q{round(q * 100):02d}" for q in quantiles]
+        if not quantiles or len(set(names)) != len(names):
+            raise HealthcoverError(
+                f"Projection.fan: quantiles = {quantiles!r} must be one or more levels in whole per cent, each once "
+                "(the columns are named q05, q50, ...)"
+            )
         qs = np.quantile(a, quantiles, axis=0)
-        df = pd.DataFrame({f"q{round(q * 100):02d}": v for q, v in zip(quantiles, qs)}, index=self.years)
+        df = pd.DataFrame({name: v for name, v in zip(names, qs)}, index=self.years)
         df.insert(0, "mean", a.mean(axis=0))
         df.index.name = "year"
         return df.reset_index()
@@ -322,10 +388,25 @@ def project_fund(model: ClaimModel, rules: FundRules, *, years: int = 10, member
     if not isinstance(rules, FundRules):
         raise HealthcoverError(f"{func}: rules must be a FundRules; got {type(rules).__name__}")
     years = chk.positive_int(func, "years", years)
-    members = chk.positive(func, "members", members)
-    if not contributions:
-        raise HealthcoverError(f"{func}: contributions must name at least one paying level with an amount")
+    if years > _MAX_YEARS:
+        raise HealthcoverError(f"{func}: years = {years} is not allowed; years must be at most {_MAX_YEARS}")
+    members = chk.positive_at_most(func, "members", members, _MAX_MEMBERS)
+    if not isinstance(contributions, Mapping) or not contributions:
+        raise HealthcoverError(
+            f"{func}: contributions must map paying levels to amounts per member, e.g. {{'individual': 120}}; "
+            f"got {contributions!r}"
+        )
+    if contribution_growth is not None and not isinstance(contribution_growth, Mapping):
+        raise HealthcoverError(
+            f"{func}: contribution_growth must map paying levels to a growth rate or a path; got {contribution_growth!r}"
+        )
     growth = dict(contribution_growth or {})
+    opening_pool = _balance(func, "opening_pool", opening_pool)
+    opening_risk_reserve = _balance(func, "opening_risk_reserve", opening_risk_reserve)
+    opening_catastrophe_reserve = _balance(func, "opening_catastrophe_reserve", opening_catastrophe_reserve)
+    for name, flag in (("stochastic", stochastic), ("progress", progress)):
+        if not (isinstance(flag, (bool, np.bool_)) or (name == "progress" and flag is None)):
+            raise HealthcoverError(f"{func}: {name} = {flag!r} is not allowed; give True or False")
     unknown = set(growth) - set(contributions)
     if unknown:
         raise HealthcoverError(
@@ -334,6 +415,10 @@ def project_fund(model: ClaimModel, rules: FundRules, *, years: int = 10, member
         )
     for level, amount in contributions.items():
         chk.non_negative(func, f"contributions[{level!r}]", amount)
+        if amount > MAX_YUAN:
+            raise HealthcoverError(
+                f"{func}: contributions[{level!r}] = {amount:g} is not allowed; at most {MAX_YUAN:.0e} yuan per member"
+            )
     chk.in_range(func, "ageing", ageing, -0.5, 1.0)
     chk.in_range(func, "claims_inflation", claims_inflation, -0.5, 1.0)
     year_idx = np.arange(1, years + 1)
@@ -346,7 +431,9 @@ def project_fund(model: ClaimModel, rules: FundRules, *, years: int = 10, member
 
     # claims per year
     if claims is not None:
-        c = np.asarray(claims, dtype=float)
+        c = _finite(func, "claims", claims)
+        if (c < 0).any():
+            raise HealthcoverError(f"{func}: claims has a negative amount; claims per year must be >= 0")
         if c.shape != (years,):
             raise HealthcoverError(f"{func}: claims has {c.size} value(s); give one per year ({years})")
         claim_draws = c[None, :]
@@ -357,8 +444,10 @@ def project_fund(model: ClaimModel, rules: FundRules, *, years: int = 10, member
         freq_f = mem / members * (1.0 + ageing) ** np.arange(years)
         sev_f = (1.0 + claims_inflation) ** np.arange(years)
         n = chk.positive_int(func, "n_paths", n_paths) if stochastic else 1
+        if n > _MAX_PATHS:
+            raise HealthcoverError(f"{func}: n_paths = {n:,} is not allowed; n_paths must be at most {_MAX_PATHS:,}")
         claim_draws = np.empty((n, years))
-        rng = np.random.default_rng(seed)
+        rng = chk.rng_from_seed(func, "seed", seed)
         it = range(years)
         if stochastic:
             from tqdm.auto import tqdm

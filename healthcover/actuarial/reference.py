@@ -25,7 +25,9 @@ import numpy as np
 from numpy.polynomial.legendre import leggauss
 from scipy import integrate, optimize
 
+from healthcover import checks as chk
 from healthcover.actuarial.model import ClaimModel
+from healthcover.errors import HealthcoverError
 
 __all__ = ["GilPelaez"]
 
@@ -69,6 +71,16 @@ class GilPelaez:
     """Reference distribution of S (slow: seconds to minutes)."""
 
     def __init__(self, model: ClaimModel, panels: int = 400, order: int = 20, cf_floor: float = 1e-20):
+        if not isinstance(model, ClaimModel):
+            raise HealthcoverError(f"GilPelaez: model must be a ClaimModel; got {type(model).__name__}")
+        panels = chk.positive_int("GilPelaez", "panels", panels)
+        order = chk.positive_int("GilPelaez", "order", order)
+        cf_floor = chk.in_range("GilPelaez", "cf_floor", cf_floor, 0.0, 1e-3, lo_open=True)
+        if not (model.variance > 0 and math.isfinite(model.variance)):
+            raise HealthcoverError(
+                f"GilPelaez: S must have a finite, positive variance (got {model.variance:g}); "
+                "use aggregate_loss for degenerate models"
+            )
         self.model = model
         k1, k2, _ = model.cumulants()
         self.mean, self.sd = k1, math.sqrt(k2)

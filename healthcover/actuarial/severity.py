@@ -18,6 +18,7 @@ Source: Klugman, Panjer & Willmot, *Loss Models* (5th ed., 2019), ch. 5 and appe
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Sequence
 
@@ -27,6 +28,7 @@ from scipy import optimize, special
 
 from healthcover import checks as chk
 from healthcover.errors import HealthcoverError
+from healthcover.money import MAX_YUAN
 
 __all__ = [
     "Severity", "Lognormal", "Gamma", "Pareto", "Mixture", "Truncated", "ParetoTailed",
@@ -41,18 +43,58 @@ _PHASE_PER_PANEL = 12.0
 # Probability mass below which the quadrature range is cut (the remainder is kept as an atom
 # by the caller, so no mass is lost).
 _TAIL_EPS = 1e-18
+# Parameter ranges: a claim's cost is at most MAX_YUAN (1e12 yuan); beyond these the
+# quantiles the quadrature needs (1e-18 tails) leave the floating-point range.
+_LOG_MAX = math.log(MAX_YUAN)
+_SIGMA_MAX = 10.0        # lognormal: cv = sqrt(e^(sigma^2) - 1) up to e^50
+_SHAPE_RANGE = (1e-3, 1e6)   # gamma: cv from 1e-3 to about 32
+_ALPHA_RANGE = (0.1, 1000.0)  # Pareto tail index
+
+
+_LOG_HUGE = math.log(np.finfo(float).max)
+
+
+def _exp(x):
+    """exp that gives inf (not an error or a warning) where the result leaves the float range
+    (without an errstate context: this sits on the hot path of every partial moment)."""
+    x = np.asarray(x, dtype=float)
+    return np.where(x > _LOG_HUGE, np.inf, np.exp(np.minimum(x, _LOG_HUGE)))
 
 
 def _as_float(x):
     return np.asarray(x, dtype=float)
 
 
+def _checked(method, where: str, kind: str):
+    """``method`` with its argument checked: costs (no NaN) or probabilities (0 to 1)."""
+    @functools.wraps(method)
+    def wrapper(self, value):
+        arr = chk.points(where, "q" if kind == "level" else "x", value)
+        if kind == "level" and ((arr < 0) | (arr > 1)).any():
+            bad = float(np.ravel(arr)[np.flatnonzero(np.ravel((arr < 0) | (arr > 1)))[0]])
+            raise HealthcoverError(f"{where}: q = {bad:g} is not allowed; a probability must be from 0 to 1")
+        return method(self, arr)
+
+    return wrapper
+
+
+_EVALUATIONS = {"cdf": "cost", "sf": "cost", "logpdf": "cost", "ppf": "level", "isf": "level"}
+
+
 class Severity:
     """A positive, continuous claim-cost distribution (base class).
 
     Subclasses implement ``cdf``, ``sf``, ``logpdf``, ``lower_moment``, ``upper_moment``,
-    ``ppf``, ``isf``, ``sample``, ``scaled``, ``support`` and ``_t_width``.
+    ``ppf``, ``isf``, ``sample``, ``scaled``, ``support`` and ``_t_width``. Their ``cdf``,
+    ``sf``, ``logpdf`` (costs, NaN refused) and ``ppf``, ``isf`` (probabilities from 0 to 1)
+    check their argument.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, kind in _EVALUATIONS.items():
+            if name in cls.__dict__:
+                setattr(cls, name, _checked(cls.__dict__[name], f"{cls.__name__}.{name}", kind))
 
     #: (lowest, highest) value with positive density
     support: tuple[float, float] = (0.0, math.inf)
@@ -99,11 +141,16 @@ class Severity:
     def partial_moment(self, k: int, lo, hi):
         r""":math:`E[X^k 1\{lo < X \le hi\}]`, computed from the side that keeps precision."""
         lo, hi = _as_float(lo), _as_float(hi)
-        med = self.median
         with np.errstate(invalid="ignore"):
-            up = self.upper_moment(k, lo) - self.upper_moment(k, hi)
-            low = self.lower_moment(k, hi) - self.lower_moment(k, lo)
-        out = np.where(lo >= med, up, low)
+            u_lo = self.upper_moment(k, lo)
+            l_hi = self.lower_moment(k, hi)
+            up = u_lo - self.upper_moment(k, hi)
+            low = l_hi - self.lower_moment(k, lo)
+        # The difference of the smaller terms keeps precision: the k-th moment's weight sits
+        # near the mode of x^k f(x), far above the median for a wide law (a lognormal with
+        # sigma = 5 has E[X^2] from x near e^(mu + 2 sigma^2)); a tail without the k-th
+        # moment (upper terms infinite) has only the lower form.
+        out = np.where(np.isfinite(up) & (u_lo <= l_hi), up, low)
         return np.where(hi > lo, np.maximum(out, 0.0), 0.0)
 
     @property
@@ -204,14 +251,16 @@ class Lognormal(Severity):
     """
 
     def __init__(self, mu: float, sigma: float):
-        self.mu = chk.number("Lognormal", "mu", mu)
-        self.sigma = chk.positive("Lognormal", "sigma", sigma)
+        self.mu = chk.in_range("Lognormal", "mu", mu, -_LOG_MAX, _LOG_MAX,
+                               why=f"the median cost exp(mu) must be from 1e-12 to {MAX_YUAN:.0e} yuan")
+        self.sigma = chk.positive_at_most("Lognormal", "sigma", sigma, _SIGMA_MAX,
+                                          why="sigma = 10 is already a coefficient of variation of e^50")
 
     @classmethod
     def from_mean_cv(cls, mean: float, cv: float) -> "Lognormal":
         r""":math:`\sigma^2 = \ln(1 + cv^2)`, :math:`\mu = \ln m - \sigma^2/2`."""
-        mean = chk.positive("Lognormal.from_mean_cv", "mean", mean)
-        cv = chk.positive("Lognormal.from_mean_cv", "cv", cv)
+        mean = chk.positive_at_most("Lognormal.from_mean_cv", "mean", mean, MAX_YUAN)
+        cv = chk.positive_at_most("Lognormal.from_mean_cv", "cv", cv, 1e6)
         s2 = math.log1p(cv * cv)
         return cls(math.log(mean) - 0.5 * s2, math.sqrt(s2))
 
@@ -235,17 +284,19 @@ class Lognormal(Severity):
         z = (lx - self.mu) / self.sigma
         return -0.5 * z * z - lx - math.log(self.sigma * math.sqrt(2 * math.pi))
 
-    def _scale_k(self, k):
-        return math.exp(k * self.mu + 0.5 * k * k * self.sigma ** 2)
+    def _log_scale_k(self, k):
+        return k * self.mu + 0.5 * k * k * self.sigma ** 2
 
+    # in logs: e^(k mu + k^2 sigma^2 / 2) overflows for a wide lognormal where the partial
+    # moment below a cap is finite (the normal tail factor is then tiny)
     def lower_moment(self, k, x):
-        return self._scale_k(k) * special.ndtr(self._z(x) - k * self.sigma)
+        return _exp(self._log_scale_k(k) + special.log_ndtr(self._z(x) - k * self.sigma))
 
     def upper_moment(self, k, x):
-        return self._scale_k(k) * special.ndtr(k * self.sigma - self._z(x))
+        return _exp(self._log_scale_k(k) + special.log_ndtr(k * self.sigma - self._z(x)))
 
     def moment(self, k):
-        return self._scale_k(k)
+        return float(_exp(self._log_scale_k(k)))
 
     def ppf(self, q):
         return np.exp(self.mu + self.sigma * special.ndtri(q))
@@ -276,14 +327,22 @@ class Gamma(Severity):
     """
 
     def __init__(self, shape: float, scale: float):
-        self.shape = chk.positive("Gamma", "shape", shape)
+        self.shape = chk.positive_at_most("Gamma", "shape", shape, _SHAPE_RANGE[1],
+                                          why="a coefficient of variation 1/sqrt(shape) of at least 1e-3")
         self.scale = chk.positive("Gamma", "scale", scale)
+        if self.shape * self.scale > MAX_YUAN or self.scale > MAX_YUAN:
+            raise HealthcoverError(
+                f"Gamma: shape = {self.shape:g} and scale = {self.scale:g} give a mean cost of "
+                f"{self.shape * self.scale:g}; the mean and the scale must be at most {MAX_YUAN:.0e} yuan"
+            )
 
     @classmethod
     def from_mean_cv(cls, mean: float, cv: float) -> "Gamma":
         r""":math:`\alpha = 1/cv^2`, :math:`\theta = m\,cv^2`."""
-        mean = chk.positive("Gamma.from_mean_cv", "mean", mean)
-        cv = chk.positive("Gamma.from_mean_cv", "cv", cv)
+        mean = chk.positive_at_most("Gamma.from_mean_cv", "mean", mean, MAX_YUAN)
+        cv = chk.positive_at_most("Gamma.from_mean_cv", "cv", cv, 1e6)
+        if cv < 1e-3:
+            raise HealthcoverError(f"Gamma.from_mean_cv: cv = {cv:g} is not allowed; cv must be at least 1e-3")
         return cls(1.0 / (cv * cv), mean * cv * cv)
 
     def __repr__(self) -> str:
@@ -302,7 +361,8 @@ class Gamma(Severity):
                     - self.shape * math.log(self.scale))
 
     def _scale_k(self, k):
-        return self.scale ** k * special.poch(self.shape, k)
+        with np.errstate(over="ignore"):
+            return self.scale ** k * special.poch(self.shape, k)
 
     def lower_moment(self, k, x):
         return self._scale_k(k) * special.gammainc(self.shape + k, np.maximum(_as_float(x), 0.0) / self.scale)
@@ -341,8 +401,13 @@ class Pareto(Severity):
     """
 
     def __init__(self, alpha: float, scale: float):
-        self.alpha = chk.positive("Pareto", "alpha", alpha)
-        self.scale = chk.positive("Pareto", "scale", scale)
+        self.alpha = chk.positive_at_most("Pareto", "alpha", alpha, _ALPHA_RANGE[1])
+        if self.alpha < _ALPHA_RANGE[0]:
+            raise HealthcoverError(
+                f"Pareto: alpha = {self.alpha:g} is not allowed; alpha must be at least {_ALPHA_RANGE[0]:g} "
+                "(a tail this heavy has quantiles beyond the floating-point range)"
+            )
+        self.scale = chk.positive_at_most("Pareto", "scale", scale, MAX_YUAN)
         self.support = (self.scale, math.inf)
 
     def __repr__(self) -> str:
@@ -366,18 +431,24 @@ class Pareto(Severity):
         y = np.maximum(_as_float(x), self.scale)
         if k >= self.alpha:
             return np.full_like(y, np.inf)
-        return self.alpha * self.scale ** self.alpha * y ** (k - self.alpha) / (self.alpha - k)
+        # a s^a y^(k-a) / (a - k), as s^k (s/y)^(a-k): no overflow of s^a for a large alpha
+        a, s = self.alpha, self.scale
+        with np.errstate(divide="ignore"):  # y = inf: log 0 = -inf, the moment above is 0
+            return a / (a - k) * s ** k * np.exp((a - k) * np.log(s / y))
 
     def lower_moment(self, k, x):
         y = np.maximum(_as_float(x), self.scale)
         a, s = self.alpha, self.scale
         if k == a:
-            return a * s ** a * np.log(y / s)
+            return a * s ** k * np.log(y / s)
         # a s^a (y^(k-a) - s^(k-a)) / (k - a), written to keep precision near y = s
         return a * s ** k * np.expm1((k - a) * np.log(y / s)) / (k - a)
 
     def moment(self, k):
-        return math.inf if k >= self.alpha else self.alpha * self.scale ** k / (self.alpha - k)
+        if k >= self.alpha:
+            return math.inf
+        with np.errstate(over="ignore"):
+            return float(self.alpha * np.float64(self.scale) ** k / (self.alpha - k))
 
     def ppf(self, q):
         return self.scale * np.exp(-np.log1p(-_as_float(q)) / self.alpha)
@@ -407,7 +478,7 @@ class Truncated(Severity):
         if not isinstance(base, Severity):
             raise HealthcoverError(f"Truncated: base must be a Severity; got {type(base).__name__}")
         self.base = base
-        self.lower = chk.non_negative("Truncated", "lower", lower)
+        self.lower = chk.in_range("Truncated", "lower", lower, 0.0, MAX_YUAN)
         self.upper = chk.positive("Truncated", "upper", upper, allow_inf=True)
         if self.upper <= self.lower:
             raise HealthcoverError(
@@ -475,8 +546,12 @@ class Mixture(Severity):
     r"""Finite mixture :math:`F = \sum_i w_i F_i` with :math:`w_i > 0`, :math:`\sum w_i = 1`."""
 
     def __init__(self, components: Sequence[Severity], weights: Sequence[float]):
+        if isinstance(components, Severity) or not isinstance(components, (list, tuple)):
+            raise HealthcoverError(
+                f"Mixture: components must be a list of severities; got {type(components).__name__}"
+            )
         components = list(components)
-        w = np.asarray(weights, dtype=float)
+        w = chk.points("Mixture", "weights", weights).ravel()
         if len(components) == 0 or len(components) != w.size:
             raise HealthcoverError(
                 f"Mixture: {len(components)} component(s) but {w.size} weight(s); give one weight per component"
@@ -588,8 +663,10 @@ class ParetoTailed(Mixture):
     """
 
     def __init__(self, body: Severity, threshold: float, alpha: float, weight: float | None = None):
-        threshold = chk.positive("ParetoTailed", "threshold", threshold)
-        alpha = chk.positive("ParetoTailed", "alpha", alpha)
+        if not isinstance(body, Severity):
+            raise HealthcoverError(f"ParetoTailed: body must be a Severity (Lognormal, Gamma, ...); got {type(body).__name__}")
+        threshold = chk.positive_at_most("ParetoTailed", "threshold", threshold, MAX_YUAN)
+        alpha = chk.positive_at_most("ParetoTailed", "alpha", alpha, _ALPHA_RANGE[1])
         if weight is None:
             weight = float(body.sf(threshold))
         weight = chk.probability("ParetoTailed", "weight", weight)
@@ -610,9 +687,9 @@ class ParetoTailed(Mixture):
         the Pareto tail alone does not exceed.
         """
         func = "ParetoTailed.from_mean_cv"
-        mean = chk.positive(func, "mean", mean)
-        cv = chk.positive(func, "cv", cv)
-        alpha = chk.in_range(func, "alpha", alpha, 2.0, math.inf, lo_open=True, hi_open=True,
+        mean = chk.positive_at_most(func, "mean", mean, MAX_YUAN)
+        cv = chk.positive_at_most(func, "cv", cv, 1e6)
+        alpha = chk.in_range(func, "alpha", alpha, 2.0, _ALPHA_RANGE[1], lo_open=True,
                              why="a finite variance needs alpha > 2")
         weight = chk.probability(func, "weight", weight)
         zq = float(special.ndtri(1.0 - weight))
@@ -623,10 +700,17 @@ class ParetoTailed(Mixture):
             return cls(Lognormal(mu, s), math.exp(mu + s * zq), alpha, weight)
 
         def eqs(p):
-            d = build(p)
-            return [math.log(d.mean / mean), math.log(d.cv / cv)]
+            try:
+                d = build(p)
+                with np.errstate(all="ignore"):
+                    out = [math.log(d.mean / mean), math.log(d.cv / cv)]
+            except (HealthcoverError, ValueError, OverflowError, ZeroDivisionError):
+                return [1e3, 1e3]  # outside the parameter range: push the solver back
+            return out if all(math.isfinite(v) for v in out) else [1e3, 1e3]
 
         start = Lognormal.from_mean_cv(mean, cv)
+        if start.sigma >= _SIGMA_MAX:
+            start = Lognormal(start.mu, _SIGMA_MAX / 2)
         sol = optimize.root(eqs, [start.mu, math.log(start.sigma)], method="hybr")
         if not sol.success or max(abs(v) for v in eqs(sol.x)) > 1e-10:
             raise HealthcoverError(
