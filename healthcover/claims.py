@@ -46,6 +46,7 @@ import pandas as pd
 from healthcover import checks as v
 from healthcover.errors import HealthcoverError, HealthcoverWarning, allowed, rows_preview
 from healthcover.money import NO_LIMIT, to_fen, to_yuan
+from healthcover.schemes.bands import band_pay
 from healthcover.schemes.compile import MAX_FACTORS, REASONS, STAY_NO_LIMIT, BenefitTables
 
 __all__ = [
@@ -731,16 +732,8 @@ def band_payment(amount: np.ndarray, rates: np.ndarray, uppers: np.ndarray | Non
         pay += 0.5 + 1e-9
         np.floor(pay, out=pay)
         return pay.astype(np.int64)
-    x = amount.astype(np.float64)
-    u1 = np.where(uppers[:, 0] < NO_LIMIT, uppers[:, 0], np.inf)
-    u2 = np.where(uppers[:, 1] < NO_LIMIT, uppers[:, 1], np.inf)
-    fin1, fin2 = np.isfinite(u1), np.isfinite(u2)
-    u1z = np.where(fin1, u1, 0.0)
-    width2 = np.where(fin2, u2 - u1z, np.inf)
-    b1 = np.minimum(x, u1)
-    b2 = np.where(fin1, np.minimum(np.maximum(x - u1z, 0), width2), 0.0)
-    b3 = np.where(fin2, np.maximum(x - np.where(fin2, u2, 0.0), 0), 0.0)
-    pay = b1 * rates[:, 0] + b2 * rates[:, 1] + b3 * rates[:, 2]
+    open_ended = np.where(uppers < NO_LIMIT, uppers, np.inf)
+    pay = band_pay(amount, rates, open_ended)
     return np.floor(pay + 0.5 + 1e-9).astype(np.int64)
 
 

@@ -29,6 +29,7 @@ import numpy as np
 from healthcover import checks as chk
 from healthcover.actuarial.severity import Severity, _TAIL_EPS
 from healthcover.errors import HealthcoverError
+from healthcover.schemes.bands import BandSchedule
 from healthcover.money import MAX_YUAN
 
 __all__ = ["Benefit", "Payment"]
@@ -110,6 +111,11 @@ class Benefit:
         object.__setattr__(self, "_y", ys)
         object.__setattr__(self, "_s", ss)
 
+    @property
+    def schedule(self) -> BandSchedule:
+        """The band schedule over the cost above the deductible (shared with the claims engine)."""
+        return BandSchedule.of(self.rate, self.bands)
+
     # --- construction --------------------------------------------------------------------
     # (checks of from_scheme's arguments: a scheme object, care and cell names as text)
     @classmethod
@@ -189,22 +195,16 @@ class Benefit:
     def _build_knots(self):
         """Knots x_i, values y_i = g(x_i) and slopes s_i of g on [x_i, x_{i+1}) (last to inf)."""
         d = self.deductible
-        bands = self.bands or ((math.inf, self.rate),)
+        # The band schedule the claims engine applies (healthcover.schemes.bands), shifted by
+        # the deductible: nothing is paid below it.
+        pieces = self.schedule.pieces()
         xs, ss = [0.0], [0.0]
-        if d > 0:
-            xs.append(d)
-            ss.append(bands[0][1])
-        else:
-            ss[0] = bands[0][1]
-        lower = 0.0
-        for i, (upper, r) in enumerate(bands):
-            if i > 0:
-                xs.append(d + lower)
-                ss.append(r)
-            lower = upper
-        if math.isfinite(lower):  # cost above the last finite band is not paid
-            xs.append(d + lower)
-            ss.append(0.0)
+        for start, _end, rate in pieces:
+            if d + start == 0.0:
+                ss[0] = rate
+            else:
+                xs.append(d + start)
+                ss.append(rate)
         xs, ss = np.array(xs), np.array(ss)
         # cost cap
         if math.isfinite(self.cost_limit):
