@@ -248,8 +248,9 @@ def test_fuzzed_frames_give_an_error_or_the_invariants(case):
     fund, oop = to_fen(r.fund_paid), to_fen(r.oop)
     np.testing.assert_allclose(r.fund_paid * 100, fund, atol=1e-6)  # whole fen
     np.testing.assert_allclose(r.oop * 100, oop, atol=1e-6)
-    assert (fund >= 0).all() and (oop >= 0).all()
-    np.testing.assert_array_equal(fund + oop, to_fen(claims.cost))  # conservation to the fen
+    account = to_fen(r["account_paid"]) if "account_paid" in r else 0  # Dazu's special-subsidy account
+    assert (fund >= 0).all() and (oop >= 0).all() and np.all(account >= 0)
+    np.testing.assert_array_equal(fund + account + oop, to_fen(claims.cost))  # conservation to the fen
     assert (r.fund_paid <= r.eligible_cost + 1e-9).all()
     assert (r.fund_paid <= r.fund_before_limit + 1e-9).all()
     # determinism and row-order invariance (the index travels with the rows)
@@ -287,7 +288,9 @@ def test_fuzzed_persons_for_contributions(data):
     assert out.index.equals(persons.index)
     money = out[["individual", "employer", "subsidy_central", "subsidy_provincial", "subsidy_local"]]
     assert ((money >= 0) | money.isna()).all().all()
-    ok = out["total"].notna()
+    # where every part is known the total is their sum (a total the document fixes may be known
+    # while its split is not: issue 12 item 3)
+    ok = out["total"].notna() & money.notna().all(axis=1)
     np.testing.assert_allclose(out.loc[ok, "total"], money[ok].sum(axis=1), atol=0.011)
 
 
