@@ -257,6 +257,11 @@ def _per_member(scheme, fund: Fund) -> pd.Series:
     return scheme.contributions(pd.DataFrame(person)).iloc[0]
 
 
+def _probability(p: Any) -> float:
+    """A probability from a numerical inversion, its rounding error (about 1e-16) kept in [0, 1]."""
+    return float(min(max(float(p), 0.0), 1.0))
+
+
 def solvency(scheme_id: str = "dazu-resident", variant: str | None = None, *, members: float | None = None,
              admission_rate: float | None = None, mean_cost: float | None = None, target: float = 0.05,
              claims_inflation: float = CLAIMS_INFLATION, subsidy_growth: float = SUBSIDY_GROWTH,
@@ -337,7 +342,7 @@ def solvency(scheme_id: str = "dazu-resident", variant: str | None = None, *, me
         ("income_for_claims", income),
         ("expected_payments", S.mean),
         ("sd_payments", S.sd),
-        ("p_deficit", float(S.sf(income))),
+        ("p_deficit", _probability(S.sf(income))),
         ("var_target", var),
         ("per_member_now", income / members),
         ("per_member_needed", float(need["contribution"])),
@@ -354,7 +359,7 @@ def solvency(scheme_id: str = "dazu-resident", variant: str | None = None, *, me
     frame = S.frame(200)
     distribution = pd.DataFrame({"payments": frame["x"], "density": frame["pdf"]})
     per_member = np.linspace(S.mean / members * 0.97, float(S.ppf(0.9999)) / members, 120)
-    deficit = pd.DataFrame({"per_member": per_member, "p_deficit": S.sf(per_member * members)})
+    deficit = pd.DataFrame({"per_member": per_member, "p_deficit": np.clip(S.sf(per_member * members), 0.0, 1.0)})
     marks = {"income": income, "var": var, "now": income / members, "needed": float(need["contribution"]),
              "target": float(target)}
     other = "employer" if payers["employer"] > 0 else "subsidy"

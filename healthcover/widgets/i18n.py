@@ -229,6 +229,8 @@ def fmt_pct(share: float, lang: str, digits: int = 1) -> str:
     if _blank(share):
         return "—"
     v = 100 * float(share)
+    if abs(v) < 1e-9:  # -0.0 and rounding noise of a zero probability
+        v = 0.0
     if 0 < abs(v) < 0.5 * 10 ** -digits:
         return ("< " if v > 0 else "> -") + f"{10 ** -digits:.{digits}f}%"
     s = f"{v:.{digits}f}"

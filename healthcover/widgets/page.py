@@ -401,6 +401,8 @@ class Page(widgets.VBox):
     def bind(self, widget: Any, label: Label, attr: str = "description", *, help: str | None = None) -> Any:
         """Set ``widget.<attr>`` to ``label`` now and whenever the language changes; ``help``
         (a glossary term) becomes the control's tooltip, its explanation in the page's language."""
+        # a widget's attribute has one label: binding it again replaces the former label
+        self._bindings = [b for b in self._bindings if not (b[0] is widget and b[1] == attr)]
         self._bindings.append((widget, attr, label))
         setattr(widget, attr, self.t(label))
         if help is not None:
@@ -408,6 +410,7 @@ class Page(widgets.VBox):
 
             tip = {"zh": f"{text(label, 'zh')}：{help_text(help, 'zh')}",
                    "en": f"{text(label, 'en')}: {help_text(help, 'en')}"}
+            self._bindings = [b for b in self._bindings if not (b[0] is widget and b[1] == "tooltip")]
             self._bindings.append((widget, "tooltip", tip))
             widget.tooltip = self.t(tip)
         return widget

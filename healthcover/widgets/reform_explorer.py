@@ -630,8 +630,7 @@ class ReformExplorer:
                                 s.widget.value = v
                         self.sliders.append(s)
                         children.append(s.box)
-                tabs.append(widgets.VBox(children, layout=widgets.Layout(max_height="600px", overflow_y="auto",
-                                                                         overflow_x="hidden")))
+                tabs.append(widgets.VBox(children, layout=widgets.Layout(max_height="600px", overflow="hidden auto")))
                 titles.append({"zh": model.document.label("care", care, "zh"),
                                "en": model.document.label("care", care, "en")})
         self._tab_titles = titles
