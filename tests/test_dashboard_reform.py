@@ -259,11 +259,17 @@ def test_reform_explorer_in_the_browser(web, voila_url):
     assert "医保改革模拟器" in page.inner_text(".hc-title")
     _wait_text(page, ".hc-summary .hc-m-fund_total", fmt_money(base.value("fund_total"), "zh"))
     assert "Traceback" not in page.inner_text("body")
-    assert "doc 004" in page.inner_text(".hc-param-tabs")  # each rule cites its article
+    # Citations live in the source panel, in the page's language, not on the sliders.
+    assert "doc 004" not in page.inner_text(".hc-param-tabs") and "Art." not in page.inner_text(".hc-param-tabs")
+    assert "第23条" in page.inner_html(".hc-sources")
     bars_before = _bar_labels(page, ".hc-quintile-chart")
     money_before = _bar_labels(page, ".hc-money-chart")
     web.screenshot("initial")
 
+    # The document fixes Dazu's rates: the slider waits for "explore a reform".
+    assert page.locator(".hc-p-benefits-inpatient-rate-adult-county .noUi-target[disabled]").count() == 1
+    page.locator(".hc-beyond input").check()
+    page.wait_for_function("() => !document.querySelector('.hc-p-benefits-inpatient-rate-adult-county .noUi-target').hasAttribute('disabled')")
     # Move the county inpatient rate for adults up five steps with the keyboard (50% -> 55%).
     handle = page.locator(".hc-p-benefits-inpatient-rate-adult-county [role=slider]").first
     handle.focus()
@@ -276,6 +282,10 @@ def test_reform_explorer_in_the_browser(web, voila_url):
                fmt_money(reform.value("oop_per_household"), "zh"))
     assert _cell(page, "fund_total", "hc-base") == fmt_money(base.value("fund_total"), "zh")
     assert _cell(page, "fund_total", "hc-delta").startswith("+")
+    # The scenario is in the address bar, and flagged as outside the document.
+    page.wait_for_function("() => location.search.includes('benefits.inpatient.rate.adult.county=0.55')")
+    assert "beyond=1" in page.url
+    _wait_text(page, ".hc-outside", "偏离文件规定")
     # The bars' data (vega's aria-labels): the reform's fund spending per household by quintile
     # (the chart may arrive a moment after the table: each key press re-renders).
     want = reform.by_quintile.query("measure == 'fund_per_household' and scenario == 'reform'")
@@ -291,7 +301,7 @@ def test_reform_explorer_in_the_browser(web, voila_url):
     web.screenshot("rate-55")
 
     # Another variant (tier 1): the baseline itself changes.
-    page.locator(".hc-variant select").select_option(index=0)
+    page.locator(".hc-variant select").select_option(index=0)  # tier 1
     tier1 = rx.ReformModel("dazu-resident", "tier1", n_households=n, seed=SEED).run({})
     _wait_text(page, ".hc-summary .hc-m-fund_total .hc-base", fmt_money(tier1.value("fund_total"), "zh"))
 
@@ -324,3 +334,30 @@ def test_a_blank_the_population_needs_runs_on_its_cited_assumption_in_both_langu
     ex.variant.value = "city"
     assert page.error_html.value == "" and ex.result is not None
     assert ex.quintile_chart.layout.display is None
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_reform_explorer_runs_liaoning_and_a_slider_moves_it(web, voila_url):
+    """Issue 10: a scheme other than Dazu and Jilin, opened from a link, moves with a slider.
+    Liaoning runs on its wage model: the deductible and ceiling are the document's shares of the
+    cited average wage, the rate a labelled, cited assumption."""
+    n = rx.default_households()
+    model = rx.ReformModel("liaoning-employee-1999", None, n_households=n, seed=SEED)
+    base = model.run({})
+    page = web.page
+    page.goto(voila_url + PAGE + "?lang=en&scheme=liaoning-employee-1999")
+    page.wait_for_selector(f".hc-quintile-chart {BARS}")
+    _wait_text(page, ".hc-summary .hc-m-fund_total .hc-base", fmt_money(base.value("fund_total"), "en"))
+    assert "Liaoning" in page.locator(".hc-scheme select").evaluate("e => e.options[e.selectedIndex].text")
+    _wait_text(page, ".hc-assumptions-box", "CNY 834.6")  # 10% of the assumed average wage of CNY 8,346
+    handle = page.locator(".hc-p-benefits-inpatient-rate-employee [role=slider]").first
+    handle.focus()
+    for _ in range(5):
+        handle.press("ArrowRight")
+    reform = model.run({"benefits.inpatient.rate.employee": 0.85})
+    assert reform.value("fund_total") > base.value("fund_total")
+    _wait_text(page, ".hc-summary .hc-m-fund_total .hc-new", fmt_money(reform.value("fund_total"), "en"))
+    page.wait_for_function("() => location.search.includes('benefits.inpatient.rate.employee=0.85')")
+    web.screenshot("liaoning")
+    web.assert_clean()

@@ -9,7 +9,7 @@ import pytest
 
 import healthcover as hc
 from healthcover import actuarial as act
-from healthcover.widgets import fmt_money
+from healthcover.widgets import fmt_money, fmt_pct
 from healthcover.widgets import solvency as sv
 
 PAGE = "/voila/render/fund-solvency.ipynb"
@@ -111,7 +111,7 @@ def test_fund_solvency_in_the_browser(web, voila_url):
     assert "医保基金收支与风险" in page.inner_text(".hc-title")
     base = sv.solvency("dazu-resident")
     _wait_text(page, ".hc-summary .hc-m-expected_payments", fmt_money(base.value("expected_payments"), "zh"))
-    _wait_text(page, ".hc-summary .hc-m-p_deficit", "8.75%")
+    _wait_text(page, ".hc-summary .hc-m-p_deficit", fmt_pct(base.value("p_deficit"), "zh", 2))
     assert "Traceback" not in page.inner_text("body")
     before = {s: page.inner_html(f"{s} svg") for s in (".hc-distribution-chart", ".hc-deficit-chart",
                                                         ".hc-projection-chart")}
@@ -133,13 +133,14 @@ def test_fund_solvency_in_the_browser(web, voila_url):
     web.screenshot("cost-4000")
 
     # Another fund: the city fund under Jilin.
-    page.locator(".hc-fund select").select_option(label=sv.FUNDS["jilin-resident-2008"].title["zh"])
+    page.locator(".hc-fund select").select_option(index=list(sv.FUNDS).index("jilin-resident-2008"))
     jilin = sv.solvency("jilin-resident-2008")
     _wait_text(page, ".hc-summary .hc-m-income_for_claims", fmt_money(jilin.value("income_for_claims"), "zh"))
 
     page.get_by_role("button", name="English").click()
     _wait_text(page, ".hc-summary", "Probability of a deficit this year")
-    _wait_text(page, ".hc-summary .hc-m-income_for_claims", "CNY 240,000,000")
+    _wait_text(page, ".hc-summary .hc-m-income_for_claims", "CNY 240 million")
+    page.wait_for_function("() => location.search.includes('lang=en') && location.search.includes('fund=jilin-resident-2008')")
     page.wait_for_function(
         "() => document.querySelector('.hc-projection-chart svg').innerHTML.includes('(CNY million)')")
     web.screenshot("english")

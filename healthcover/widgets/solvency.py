@@ -255,8 +255,9 @@ class FundSolvency:
             return widgets.Layout(width="680px", max_width="100%")
 
         self.funds = _funds.funds()
-        self.fund = widgets.Dropdown(layout=wide(), style=style)
-        self.variant = widgets.Dropdown(layout=wide(), style=style)
+        short = {"description_width": "160px"}
+        self.fund = widgets.Dropdown(layout=wide(), style=short)
+        self.variant = widgets.Dropdown(layout=wide(), style=short)
         self.members = widgets.FloatLogSlider(base=10, min=4, max=7, step=0.05, readout_format=",.0f",
                                               continuous_update=False, layout=wide(), style=style)
         self.admissions = widgets.FloatSlider(min=1, max=25, step=0.1, readout_format=".1f",
@@ -279,9 +280,7 @@ class FundSolvency:
         for w, key, hint in controls:
             w.add_class("hc-" + key.replace("_", "-").replace("-subsidy", ""))
             page.bind(w, key, help=hint)
-        page.bind_options(self.fund, [({"zh": f.title["zh"] + " · " + scheme_name(sid, "zh"),
-                                        "en": f.title["en"] + " · " + scheme_name(sid, "en")}, sid)
-                                       for sid, f in self.funds.items()])
+        page.bind_options(self.fund, [(f.title, sid) for sid, f in self.funds.items()])
         page.bind_options(self.target, [({"zh": fmt_pct(t, "zh", 1), "en": fmt_pct(t, "en", 1)}, t) for t in TARGETS])
         with page.batch():
             self.target.value = 0.05
@@ -436,9 +435,14 @@ class FundSolvency:
         fund = self.funds[self.fund.value]
         # The fund's description holds whether or not the computation below succeeds.
         self.fund_note.value = html.escape(text(fund.note, lang))
-        r = _result(self.fund.value, self.variant.value, float(self.members.value), self.admissions.value / 100.0,
-                    float(self.mean_cost.value), float(self.target.value), float(self.inflation.value),
-                    float(self.subsidy_growth.value), float(self.individual_growth.value))
+        # A slider left where the fund put it means the fund's own number (the slider shows it
+        # rounded to its step), so the page shows exactly what funds.solvency(scheme) gives.
+        members = None if abs(self.members.value - fund.members) < 0.5 else float(self.members.value)
+        admissions = (None if abs(self.admissions.value - round(100 * fund.admission_rate, 1)) < 1e-9
+                      else self.admissions.value / 100.0)
+        cost = None if abs(self.mean_cost.value - round(fund.mean_cost, -2)) < 1e-9 else float(self.mean_cost.value)
+        r = _result(self.fund.value, self.variant.value, members, admissions, cost, float(self.target.value),
+                    float(self.inflation.value), float(self.subsidy_growth.value), float(self.individual_growth.value))
         self.result = r
         # The numbers first; the charts follow.
         self.summary.update(summary_html(r, lang), summary_frame(r, lang))
