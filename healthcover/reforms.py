@@ -49,7 +49,7 @@ import pandas as pd
 
 from healthcover import data as _data
 from healthcover import scenarios as _scenarios
-from healthcover.errors import HealthcoverError, allowed
+from healthcover.errors import HealthcoverError
 from healthcover.schemes.model import BENEFIT_RULES, MONEY, SHARE
 
 __all__ = [

@@ -2,6 +2,12 @@
 
 Controls and charts only; insurance rules live in the library (``healthcover.claims`` ...).
 """
+import sys as _sys
+
+# A dashboard kernel starts for every viewer. jsonschema (under altair) imports the optional
+# rfc3987-syntax package when installed, which builds a grammar for a second and a half of CPU
+# to check the "iri" string format: a format no chart schema uses. The dashboards skip it.
+_sys.modules.setdefault("rfc3987_syntax", None)
 from healthcover.widgets.charts import SvgChart, chart_svg, chart_widget
 from healthcover.widgets.i18n import (
     LABELS,
@@ -15,7 +21,7 @@ from healthcover.widgets.i18n import (
     register,
     text,
 )
-from healthcover.widgets.page import ChartPanel, Page, TablePanel, VisitorError, query_string
+from healthcover.widgets.page import ChartPanel, Page, TablePanel, VisitorError, preheat_quietly, query_string
 
 
 def __getattr__(name: str):
@@ -34,6 +40,7 @@ __all__ = [
     "VisitorError",
     "fmt_count",
     "fmt_points",
+    "preheat_quietly",
     "query_string",
     "SvgChart",
     "both",

@@ -29,7 +29,7 @@ from healthcover import scenarios as _scenarios
 from healthcover.errors import HealthcoverError
 from healthcover.schemes.model import BENEFIT_RULES
 from healthcover.widgets.i18n import fmt_count, fmt_money, fmt_number, fmt_pct, fmt_points, register, text
-from healthcover.widgets.page import ChartPanel, Page, TablePanel, VisitorError, query_string
+from healthcover.widgets.page import ChartPanel, Page, TablePanel
 from healthcover.widgets.reader import cite, scheme_name, term
 
 __all__ = [
@@ -58,6 +58,7 @@ POVERTY_LINE = _reforms.POVERTY_LINE
 RULES = _reforms.RULES
 SHARE_RULES = _reforms.SHARE_RULES
 ReformModel = _reforms.ReformModel
+reform_schemes = _reforms.reform_schemes
 ReformResult = _scenarios.Comparison
 CATASTROPHIC = _scenarios.CATASTROPHIC
 OOP_BINS = _scenarios.OOP_BINS
