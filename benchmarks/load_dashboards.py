@@ -1,35 +1,35 @@
-"""Load test of the reform explorer: N concurrent browser sessions on one Voila server.
+"""Load test of the reform explorer: a room of viewers on one Voila server, measured in the browser.
 
-Loopback only and bounded: Voila is started on 127.0.0.1 (tests/conftest.py's ``run_voila``,
-so ``voila.json`` applies), every request that is not to it is blocked, each step has a
-timeout, the whole run has a deadline, and the server is stopped at the end.
+Loopback only and bounded: Voila is started on 127.0.0.1 with the project's ``voila.json``
+(tests/conftest.py's ``run_voila``: the preheated pool, the culler), every request that is not to
+it is blocked, each step has a timeout, the whole run has a deadline, and the server is stopped at
+the end. The browsers share the machine's cores with the server and the kernels.
 
-For each configuration (cold kernels, and Voila's preheated kernels with a pool as large as the
-number of sessions), N sessions (separate browser contexts, like N visitors) open the reform
-explorer at the same moment; the script reports
+1. The files every kernel maps (population, scheme baselines) are built first
+   (``python -m healthcover.reforms``), and the server's preheated pool is left to fill.
+2. ``--sessions`` viewers (separate browser contexts) open the reform explorer, their arrivals
+   spread evenly over ``--arrival`` seconds; first render: from navigation to the summary's
+   numbers and the charts' bars on the page.
+3. With every page open, each viewer in turn ticks "explore a reform" (not timed), then moves the
+   county inpatient rate for adults one step with the keyboard; a move is answered when that
+   viewer's reform figure changes (one viewer moving at a time, the others open and idle).
+4. Memory of the viewers' kernels (psutil: RSS, and USS, what a kernel does not share), the
+   server's RSS, and the kernel CPU to open the pages.
 
-* time to first render: from navigation to the summary table and the charts' bars on the page;
-* response: each session moves the same slider (county inpatient rate for adults, one step
-  with the keyboard) and waits until its reform figures change; the time from key press to the
-  new numbers, and the kernel CPU a move costs;
-* memory per kernel (psutil on the server's kernel processes: RSS, and USS, the memory a
-  kernel does not share), the server's RSS;
-* how many concurrent viewers the machine holds: by memory (available memory / USS per
-  kernel, keeping 2 GiB for the system) and by CPU (moves a second the cores sustain).
+    .venv/bin/python benchmarks/load_dashboards.py [--sessions 20] [--arrival 10] [--households 100000]
+        [--deadline 1200] [--cold]
 
-    .venv/bin/python benchmarks/load_dashboards.py [--sessions 10] [--households 100000]
-        [--modes cold,preheated] [--deadline 1200]
-
-Reports; never fails on a number (a shared machine is noisy); exits non-zero only if a
-session does not render or respond.
+Reports; never fails on a number (a shared machine is noisy); exits non-zero only if a session
+does not render or respond.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
-import re
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,7 +38,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CHROMIUM, CHROMIUM_ARGS, DASHBOARDS, LOOPBACK, run_voila
+from conftest import CHROMIUM, CHROMIUM_ARGS, DASHBOARDS, LOOPBACK, run_voila  # noqa: E402
 
 PAGE = "/voila/render/reform-explorer.ipynb"
 READY = ".hc-summary .hc-m-fund_total .hc-new"
@@ -73,9 +73,9 @@ def kernel_cpu(server_pid: int, ids: set | None = None) -> float:
     return total
 
 
-def wait_quiet(server_pid: int, expected: int, deadline: float, quiet_s: float = 3.0) -> float:
+def wait_quiet(server_pid: int, expected: int, deadline: float, quiet_s: float = 4.0) -> float:
     """Wait until ``expected`` kernels run and their CPU has been idle for ``quiet_s`` seconds
-    (a preheated pool has started and executed the notebook). Returns the seconds waited."""
+    (the preheated pool has started and run the notebook). Returns the seconds waited."""
     t0 = time.monotonic()
     last, still_since = kernel_cpu(server_pid), None
     while time.monotonic() < deadline:
@@ -92,8 +92,8 @@ def wait_quiet(server_pid: int, expected: int, deadline: float, quiet_s: float =
     raise TimeoutError(f"{expected} kernels did not start and settle before the deadline")
 
 
-async def session(browser, url: str, i: int, start: asyncio.Event, results: list, errors: list):
-    context = await browser.new_context(viewport={"width": 1280, "height": 1400})
+async def open_session(browser, url: str, i: int, delay: float, results: list, errors: list):
+    context = await browser.new_context(viewport={"width": 1366, "height": 900})
     page = await context.new_page()
     page.set_default_timeout(STEP_TIMEOUT_MS)
     blocked: list[str] = []
@@ -108,38 +108,73 @@ async def session(browser, url: str, i: int, start: asyncio.Event, results: list
     await page.route("**/*", route)
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-    await start.wait()
-    rec = {"session": i}
+    rec = {"session": i, "page": page, "context": context}
+    await asyncio.sleep(delay)
     try:
         t0 = time.perf_counter()
         await page.goto(url, timeout=STEP_TIMEOUT_MS)
+        rec["loaded_s"] = time.perf_counter() - t0
         await page.wait_for_selector(READY)
         await page.wait_for_selector(BARS)
         rec["first_render_s"] = time.perf_counter() - t0
         rec["kernel_id"] = await page.evaluate(
             "() => JSON.parse(document.querySelector('#jupyter-config-data').textContent).kernelId")
-        before = await page.inner_text(READY)
-        handle = page.locator(SLIDER).first
-        await handle.focus()
-        t1 = time.perf_counter()
-        await handle.press("ArrowRight")
-        await page.wait_for_function(
-            "([sel, before]) => { const e = document.querySelector(sel); return e && e.innerText !== before; }",
-            arg=[READY, before], timeout=STEP_TIMEOUT_MS)
-        rec["response_s"] = time.perf_counter() - t1
-        rec["after"] = await page.inner_text(READY)
-        rec["before"] = before
         if blocked:
             errors.append(f"session {i}: non-loopback requests {blocked[:3]}")
         if console:
             errors.append(f"session {i}: console errors {console[:3]}")
-        results.append(rec)
     except Exception as exc:  # noqa: BLE001 - report and go on: the summary counts failed sessions
         errors.append(f"session {i}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-    return page, context
+    results.append(rec)
 
 
-async def run_sessions(base: str, n: int, server_pid: int) -> dict:
+async def move(rec: dict, errors: list) -> None:
+    """Tick "explore a reform" (untimed), then one keyboard step of the slider (timed)."""
+    page = rec["page"]
+    try:
+        await page.locator(".hc-beyond input").check()
+        await page.wait_for_function(
+            "sel => { const e = document.querySelector(sel); return e && !e.closest('.noUi-target').hasAttribute('disabled'); }",
+            arg=SLIDER)
+        await page.wait_for_function("() => location.search.includes('beyond=1')")
+        await asyncio.sleep(0.5)
+        before = await page.inner_text(READY)
+        handle = page.locator(SLIDER).first
+        await handle.focus()
+        t = time.perf_counter()
+        await handle.press("ArrowRight")
+        await page.wait_for_function(
+            "([sel, before]) => { const e = document.querySelector(sel); return e && e.innerText !== before; }",
+            arg=[READY, before], timeout=STEP_TIMEOUT_MS)
+        rec["move_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        await page.wait_for_function(
+            "() => document.querySelector('.hc-quintile-chart svg') !== null")
+        rec["before"], rec["after"] = before, await page.inner_text(READY)
+    except Exception as exc:  # noqa: BLE001 - reported
+        errors.append(f"session {rec['session']} move: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+
+
+def cpu_by_kind(server_pid: int) -> dict:
+    """CPU seconds so far of the Voila server, its kernels and the chromium processes."""
+    out = {"server": 0.0, "kernels": 0.0, "browser": 0.0}
+    try:
+        t = psutil.Process(server_pid).cpu_times()
+        out["server"] = t.user + t.system
+    except psutil.NoSuchProcess:
+        pass
+    out["kernels"] = kernel_cpu(server_pid)
+    for pr in psutil.process_iter(["name"]):
+        try:
+            if "chrom" in (pr.info["name"] or ""):
+                t = pr.cpu_times()
+                out["browser"] += t.user + t.system + t.children_user + t.children_system
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+async def run_sessions(base: str, n: int, arrival: float, server_pid: int) -> dict:
     from playwright.async_api import async_playwright
 
     url = base + PAGE
@@ -147,51 +182,37 @@ async def run_sessions(base: str, n: int, server_pid: int) -> dict:
     errors: list[str] = []
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        start = asyncio.Event()
-        tasks = [asyncio.create_task(session(browser, url, i, start, results, errors)) for i in range(n)]
-        await asyncio.sleep(1.0)
         cpu0 = kernel_cpu(server_pid)
-        start.set()  # every session navigates at the same moment
-        opened = await asyncio.gather(*tasks)
-        cpu_all = kernel_cpu(server_pid) - cpu0
-        ks = kernels(server_pid)
-        # The viewers' own kernels (a preheated pool refills with more kernels beside them).
+        by0 = cpu_by_kind(server_pid)
+        t0 = time.monotonic()
+        await asyncio.gather(*(open_session(browser, url, i, arrival * i / max(n - 1, 1), results, errors)
+                               for i in range(n)))
+        open_wall = time.monotonic() - t0
+        cpu_open = kernel_cpu(server_pid) - cpu0
+        by1 = cpu_by_kind(server_pid)
         mine = {r.get("kernel_id") for r in results}
         mem = []
-        for k in ks:
+        for k in kernels(server_pid):
             try:
-                if not any(kid and kid in " ".join(k.cmdline()) for kid in mine):
-                    continue
-                info = k.memory_full_info()
-                mem.append((info.rss / 2**20, info.uss / 2**20))
+                if any(kid and kid in " ".join(k.cmdline()) for kid in mine):
+                    info = k.memory_full_info()
+                    mem.append((info.rss / 2**20, info.uss / 2**20))
             except psutil.NoSuchProcess:
                 pass
         server_rss = psutil.Process(server_pid).memory_info().rss / 2**20
-
-        # One more move in every session at once, to time the kernel CPU a move costs (the
-        # viewers' kernels only: a preheated pool may be refilling beside them).
+        # One viewer at a time moves while every page stays open.
         cpu1 = kernel_cpu(server_pid, mine)
-        t = time.perf_counter()
-        moves = []
-        for page, _ in opened:
-            if page.is_closed():
-                continue
-            try:
-                before = await page.inner_text(READY)
-                await page.locator(SLIDER).first.press("ArrowRight")
-                moves.append(page.wait_for_function(
-                    "([sel, before]) => { const e = document.querySelector(sel); return e && e.innerText !== before; }",
-                    arg=[READY, before], timeout=STEP_TIMEOUT_MS))
-            except Exception as exc:  # noqa: BLE001 - reported
-                errors.append(f"second move: {type(exc).__name__}")
-        await asyncio.gather(*moves, return_exceptions=True)
-        burst_s = time.perf_counter() - t
-        cpu_move = (kernel_cpu(server_pid, mine) - cpu1) / max(len(moves), 1)
-        for page, context in opened:
-            await context.close()
+        for rec in sorted(results, key=lambda r: r["session"]):
+            if "first_render_s" in rec:
+                await move(rec, errors)
+        cpu_moves = kernel_cpu(server_pid, mine) - cpu1
+        running = len(kernels(server_pid))
+        for rec in results:
+            await rec["context"].close()
         await browser.close()
-    return {"results": results, "errors": errors, "kernels": len(ks), "mem": mem, "server_rss": server_rss,
-            "cpu_all": cpu_all, "cpu_move": cpu_move, "burst_s": burst_s, "burst_n": len(moves)}
+    return {"results": results, "errors": errors, "kernels": running, "mem": mem, "server_rss": server_rss,
+            "cpu_open": cpu_open, "cpu_moves": cpu_moves, "open_wall": open_wall,
+            "cpu_by_kind": {k: by1[k] - by0[k] for k in by0}}
 
 
 def server_pid_of(base: str) -> int:
@@ -202,77 +223,73 @@ def server_pid_of(base: str) -> int:
     raise RuntimeError(f"no process listens on {port}")
 
 
-def fmt(xs: list[float], unit: str = "s") -> str:
+def fmt(xs: list[float], unit: str = "s", scale: float = 1.0, digits: int = 1) -> str:
     if not xs:
         return "n/a"
-    return f"median {statistics.median(xs):.1f}{unit}, min {min(xs):.1f}{unit}, max {max(xs):.1f}{unit}"
-
-
-def measure(mode: str, n: int, households: int, deadline: float) -> bool:
-    if mode == "preheated":
-        # A pool of n warm kernels for the reform explorer only (voila.json's default pool is 1
-        # per notebook; n for every dashboard would hold 4n kernels).
-        pools = {"reform-explorer.ipynb": {"pool_size": n}, "default": {"pool_size": 0}}
-        extra = ["--preheat_kernel=True", f"--VoilaKernelManager.kernel_pools_config={pools!r}"]
-    else:
-        extra = ["--preheat_kernel=False"]
-    # Kernels started by Voila inherit this; the dashboard reads it (tests use a small one).
-    os.environ["HEALTHCOVER_DASHBOARD_HOUSEHOLDS"] = str(households)
-    t_start = time.monotonic()
-    with run_voila(DASHBOARDS, *extra, "--MappingKernelManager.cull_idle_timeout=0", name="load-voila") as base:
-        pid = server_pid_of(base)
-        settle = None
-        if mode == "preheated":
-            # Wait until the pool's kernels are up and have run the notebook.
-            settle = wait_quiet(pid, n, deadline)
-        out = asyncio.run(asyncio.wait_for(run_sessions(base, n, pid), timeout=max(deadline - time.monotonic(), 30)))
-    res = out["results"]
-    ok = len(res) == n and all(r["after"] != r["before"] for r in res)
-    rss = [m[0] for m in out["mem"]]
-    uss = [m[1] for m in out["mem"]]
-    vm = psutil.virtual_memory()
-    per_kernel = statistics.median(uss) if uss else float("nan")
-    by_memory = int((vm.total - 2 * GIB) / 2**20 / per_kernel) if uss else 0
-    cores = psutil.cpu_count() or 1
-    per_move = out["cpu_move"]
-    print(f"\n== {mode}: {n} concurrent sessions of the reform explorer, {households:,} households"
-          f"{f' (pool of {n} per notebook, ready after {settle:.0f} s)' if settle else ''}")
-    print(f"  rendered and responded: {len(res)}/{n} sessions" + ("" if ok else "  <-- FAILURES"))
-    for e in out["errors"]:
-        print(f"  ! {e}")
-    print(f"  time to first render: {fmt([r['first_render_s'] for r in res])}")
-    print(f"  slider move to new numbers (all sessions moving at once): {fmt([r['response_s'] for r in res])}")
-    print(f"  kernels running: {out['kernels']} (the viewers' {len(rss)} measured); memory per kernel RSS {fmt(rss, ' MiB')}; "
-          f"USS (unshared) {fmt(uss, ' MiB')}; server RSS {out['server_rss']:.0f} MiB")
-    print(f"  kernel CPU to open {n} sessions: {out['cpu_all']:.1f} s; per slider move: {per_move:.2f} s; "
-          f"{out['burst_n']} simultaneous moves all answered in {out['burst_s']:.1f} s")
-    print(f"  capacity: memory {vm.total / GIB:.1f} GiB -> about {by_memory} concurrent viewers "
-          f"(USS per kernel, 2 GiB kept for the system); CPU {cores} cores -> about "
-          f"{cores / per_move if per_move > 0 else float('nan'):.1f} slider moves a second across all viewers")
-    print(f"  wall time of this configuration: {time.monotonic() - t_start:.0f} s")
-    return ok
+    xs = [x * scale for x in xs]
+    return (f"median {statistics.median(xs):.{digits}f}{unit}, min {min(xs):.{digits}f}{unit}, "
+            f"max {max(xs):.{digits}f}{unit}")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sessions", type=int, default=10)
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--arrival", type=float, default=10.0, help="seconds over which the viewers arrive")
     ap.add_argument("--households", type=int, default=100_000)
-    ap.add_argument("--modes", default="cold,preheated")
     ap.add_argument("--deadline", type=float, default=1200.0, help="seconds for the whole run")
+    ap.add_argument("--cold", action="store_true", help="no preheated kernels (every viewer starts one)")
+    ap.add_argument("--fill-delay", type=float, default=None, help="seconds before Voila refills its pool "
+                    "after a kernel is taken (default: voila.json's)")
+    ap.add_argument("--pool", type=int, default=None,
+                    help="preheated reform-explorer kernels (default: voila.json's; the other dashboards get 1)")
     a = ap.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"skipped: {CHROMIUM} missing (make install puts it there)")
         return 0
     deadline = time.monotonic() + a.deadline
-    ok = True
-    for mode in [m.strip() for m in a.modes.split(",") if m.strip()]:
-        if not re.fullmatch(r"cold|preheated", mode):
-            print(f"unknown mode {mode!r}; allowed: cold, preheated")
-            return 2
-        if time.monotonic() > deadline:
-            print(f"deadline reached before {mode}")
-            break
-        ok &= measure(mode, a.sessions, a.households, deadline)
+    # Kernels started by Voila inherit this; the dashboard reads it.
+    os.environ["HEALTHCOVER_DASHBOARD_HOUSEHOLDS"] = str(a.households)
+    t = time.monotonic()
+    subprocess.run([sys.executable, "-m", "healthcover.reforms", "--households", str(a.households)], check=True,
+                   stdout=subprocess.DEVNULL)
+    print(f"files built or found in {time.monotonic() - t:.0f} s")
+    conf = json.loads((ROOT / "voila.json").read_text())
+    pools = conf["VoilaKernelManager"]["kernel_pools_config"]
+    extra = ["--preheat_kernel=False"] if a.cold else []
+    if a.pool is not None:
+        pools = {"reform-explorer.ipynb": {"pool_size": a.pool}, "default": {"pool_size": 1}}
+        extra.append(f"--VoilaKernelManager.kernel_pools_config={pools!r}")
+    if a.fill_delay is not None:
+        extra.append(f"--VoilaKernelManager.fill_delay={a.fill_delay}")
+    expected = sum(v.get("pool_size", 0) for k, v in pools.items() if k != "default") + 3 * pools["default"]["pool_size"]
+    t_start = time.monotonic()
+    with run_voila(DASHBOARDS, *extra, name="load-voila") as base:
+        pid = server_pid_of(base)
+        settle = None if a.cold else wait_quiet(pid, expected, deadline)
+        out = asyncio.run(asyncio.wait_for(run_sessions(base, a.sessions, a.arrival, pid),
+                                           timeout=max(deadline - time.monotonic(), 30)))
+    res = [r for r in out["results"] if "first_render_s" in r]
+    moved = [r for r in res if "move_s" in r and r["after"] != r["before"]]
+    ok = len(res) == a.sessions and len(moved) == a.sessions
+    rss = [m[0] for m in out["mem"]]
+    uss = [m[1] for m in out["mem"]]
+    pool = pools.get("reform-explorer.ipynb", pools["default"])["pool_size"]
+    print(f"\n== {'cold kernels' if a.cold else f'preheated pool of {pool} (voila.json)'}: {a.sessions} viewers of "
+          f"the reform explorer arriving over {a.arrival:g} s, {a.households:,} households"
+          + (f"; pool ready {settle:.0f} s after the server started" if settle else ""))
+    print(f"  rendered: {len(res)}/{a.sessions}; answered a move: {len(moved)}/{a.sessions}" + ("" if ok else "  <-- FAILURES"))
+    for e in out["errors"]:
+        print(f"  ! {e}")
+    print(f"  first render (navigation to numbers and chart bars): {fmt([r['first_render_s'] for r in res])}")
+    print(f"  slider move to new numbers, one viewer at a time with all {len(res)} open: "
+          f"{fmt([r['move_s'] for r in moved], ' ms', 1000, 0)}")
+    print(f"  viewers' kernels: RSS {fmt(rss, ' MiB', digits=0)}; USS (unshared) {fmt(uss, ' MiB', digits=0)}; "
+          f"kernels running {out['kernels']} (pool refills included); server RSS {out['server_rss']:.0f} MiB")
+    print(f"  kernel CPU to open the {len(res)} pages: {out['cpu_open']:.1f} s in {out['open_wall']:.1f} s; "
+          f"per move {out['cpu_moves'] / max(len(moved), 1):.2f} s")
+    print(f"  page loaded (HTML and scripts) after {fmt([r['loaded_s'] for r in res])}")
+    print("  CPU while the pages opened: " + ", ".join(f"{k} {v:.1f} s" for k, v in out["cpu_by_kind"].items()))
+    print(f"  wall time: {time.monotonic() - t_start:.0f} s")
     return 0 if ok else 1
 
 

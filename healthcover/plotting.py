@@ -67,6 +67,16 @@ __all__ = [
     "aggregate_loss_chart",
     "deficit_probability_chart",
     "fan_chart",
+    # dashboards
+    "grouped_bars_chart",
+    "density_marks_chart",
+    "deficit_curve_chart",
+    "fan_bands_chart",
+    "range_bars_chart",
+    "histogram_marks_chart",
+    "stacked_bars_chart",
+    "stacked_areas_chart",
+    "chart_png",
 ]
 
 # =============================================================================================
@@ -112,6 +122,17 @@ def chart_svg(chart: Any, lang: str = "zh") -> str:
         format_locale=_FORMAT_LOCALE[lang],
         allowed_base_urls=[],
     )
+
+
+def chart_png(chart: Any, lang: str = "zh", scale: float = 2.0) -> bytes:
+    """A chart drawn to PNG bytes in the kernel by vl-convert (no browser, no network), at
+    ``scale`` times its size: what a dashboard's "PNG" download sends."""
+    import vl_convert as vlc
+
+    if lang not in _FORMAT_LOCALE:
+        raise HealthcoverError(f"chart_png: lang must be one of {allowed(_FORMAT_LOCALE)}; received {lang!r}")
+    return vlc.vegalite_to_png(chart_spec(chart), vl_version=_vl_version(), scale=float(scale),
+                               format_locale=_FORMAT_LOCALE[lang], allowed_base_urls=[])
 
 
 def vega_spec(chart: Any) -> dict:
@@ -567,3 +588,222 @@ def fan_chart(fan: pd.DataFrame, quantity: str = "balance", title: str | None = 
     inner = base.mark_area(opacity=0.45).encode(y="q25:Q", y2="q75:Q")
     mid = base.mark_line().encode(y="q50:Q")
     return outer + inner + mid
+
+
+# --- dashboards -------------------------------------------------------------------------------------
+# The dashboards' charts: each takes a DataFrame already labelled in the page's language (the
+# widgets put names on the library's codes) and the titles, so the same builder serves both
+# languages and a notebook user can draw any of them from the library's tables.
+
+
+def _scale(domain: list[str], colours: list[str] | None):
+    import altair as alt
+
+    return alt.Scale(domain=domain, range=colours) if colours else alt.Scale(domain=domain)
+
+
+def grouped_bars_chart(data: pd.DataFrame, *, x: str, y: str, group: str, x_title: str, y_title: str,
+                       group_title: str, groups: list[str], colours: list[str] | None = None,
+                       x_sort: list | None = None, facet: str | None = None, facets: list[str] | None = None,
+                       columns: int = 4, independent_y: bool = False, y_format: str = ",.1f",
+                       x_label_angle: int = 0, title: str | None = None, width: int = 190, height: int = 170,
+                       tooltip: list[tuple[str, str, str]] | None = None):
+    """Bars of ``y`` by ``x``, one bar per ``group`` side by side (e.g. baseline and reform by
+    income quintile), in one panel per ``facet`` value when given.
+
+    ``data`` holds the columns named by ``x``, ``y``, ``group`` (and ``facet``); ``groups`` orders
+    the groups and ``colours`` colours them; ``tooltip`` lists extra ``(column, title, format)``.
+    """
+    import altair as alt
+
+    cols = [x, y, group] + ([facet] if facet else [])
+    data = _data(data, "grouped_bars_chart", cols)
+    tips = [alt.Tooltip(f"{c}:N" if f == "" else f"{c}:Q", title=t, **({"format": f} if f else {}))
+            for c, t, f in (tooltip or [])]
+    tips += [alt.Tooltip(f"{group}:N", title=group_title), alt.Tooltip(f"{y}:Q", title=y_title, format=y_format)]
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X(f"{x}:O" if pd.api.types.is_numeric_dtype(data[x]) else f"{x}:N", title=x_title,
+                sort=x_sort, axis=alt.Axis(labelAngle=x_label_angle)),
+        xOffset=alt.XOffset(f"{group}:N", sort=groups, title=group_title),
+        y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
+        color=alt.Color(f"{group}:N", scale=_scale(groups, colours), title=group_title,
+                        legend=alt.Legend(orient="top")),
+        tooltip=tips,
+    ).properties(width=width, height=height)
+    if facet:
+        chart = chart.facet(facet=alt.Facet(f"{facet}:N", sort=facets, title=None), columns=columns)
+        if independent_y:
+            chart = chart.resolve_scale(y="independent")
+    return chart.properties(title=title) if title else chart
+
+
+def density_marks_chart(density: pd.DataFrame, marks: pd.DataFrame, *, x_title: str, y_title: str,
+                        marker_title: str, colours: list[str] | None = None, x_format: str = ",.0f",
+                        title: str | None = None, width: int = 460, height: int = 200):
+    """A density (``x``, ``density``) as an area with dashed rules at ``marks`` (``x``, ``mark``),
+    e.g. the fund's income and the payments at the target quantile."""
+    import altair as alt
+
+    density = _data(density, "density_marks_chart", ["x", "density"])
+    marks = _data(marks, "density_marks_chart", ["x", "mark"])
+    names = list(marks["mark"])
+    area = alt.Chart(density).mark_area(opacity=0.5, color="#5c6bc0").encode(
+        x=alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False),
+                axis=alt.Axis(format=x_format, tickCount=6, labelOverlap=True)),
+        y=alt.Y("density:Q", title=y_title),
+    )
+    rules = alt.Chart(marks).mark_rule(strokeWidth=2, strokeDash=[5, 3]).encode(
+        x="x:Q",
+        color=alt.Color("mark:N", title=marker_title, legend=alt.Legend(orient="bottom"), scale=_scale(names, colours)),
+        tooltip=[alt.Tooltip("mark:N", title=marker_title), alt.Tooltip("x:Q", title=x_title, format=x_format)],
+    )
+    chart = (area + rules).properties(width=width, height=height)
+    return chart.properties(title=title) if title else chart
+
+
+def deficit_curve_chart(data: pd.DataFrame, marks: pd.DataFrame, target: float, *, x_title: str, y_title: str,
+                        marker_title: str, colours: list[str] | None = None, title: str | None = None,
+                        width: int = 460, height: int = 200):
+    """The probability of a deficit (``p``, in percent) against the contribution per member
+    (``per_member``), the target as a horizontal rule and ``marks`` (``x``, ``mark``) as
+    vertical rules."""
+    import altair as alt
+
+    data = _data(data, "deficit_curve_chart", ["per_member", "p"])
+    marks = _data(marks, "deficit_curve_chart", ["x", "mark"])
+    names = list(marks["mark"])
+    line = alt.Chart(data).mark_line(color="#37474f").encode(
+        x=alt.X("per_member:Q", title=x_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.0f")),
+        y=alt.Y("p:Q", title=y_title, scale=alt.Scale(domain=[0, 100])),
+    )
+    vrules = alt.Chart(marks).mark_rule(strokeWidth=2).encode(
+        x="x:Q",
+        color=alt.Color("mark:N", title=marker_title, legend=alt.Legend(orient="bottom"), scale=_scale(names, colours)),
+        tooltip=[alt.Tooltip("mark:N", title=marker_title), alt.Tooltip("x:Q", title=x_title, format=",.0f")],
+    )
+    hrule = alt.Chart(pd.DataFrame({"y": [float(target)]})).mark_rule(color="#c62828", strokeDash=[5, 3]).encode(
+        y="y:Q")
+    chart = (line + vrules + hrule).properties(width=width, height=height)
+    return chart.properties(title=title) if title else chart
+
+
+def fan_bands_chart(fan: pd.DataFrame, *, x_title: str, y_title: str, band_title: str, bands: tuple[str, str],
+                    median_title: str, y_format: str = ",.0f", title: str | None = None,
+                    width: int = 460, height: int = 220):
+    """A projection fan (``year``, ``q05`` .. ``q95``): 5-95% and 25-75% bands named ``bands``,
+    and the median."""
+    import altair as alt
+
+    fan = _data(fan, "fan_bands_chart", ["year", "q05", "q25", "q50", "q75", "q95"])
+    long = pd.concat([fan.assign(lo=fan["q05"], hi=fan["q95"], band=bands[0]),
+                      fan.assign(lo=fan["q25"], hi=fan["q75"], band=bands[1])])
+    base = alt.Chart(long).encode(x=alt.X("year:O", title=x_title, axis=alt.Axis(labelAngle=0)))
+    area = base.mark_area(opacity=0.35).encode(
+        y=alt.Y("lo:Q", title=y_title, axis=alt.Axis(format=y_format)), y2="hi:Q",
+        color=alt.Color("band:N", title=band_title, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=list(bands), range=["#90caf9", "#1e88e5"])),
+    )
+    mid = alt.Chart(fan).mark_line(color="#0d47a1", point=True).encode(
+        x="year:O", y="q50:Q",
+        tooltip=[alt.Tooltip("year:O", title=x_title), alt.Tooltip("q50:Q", title=median_title, format=y_format)],
+    )
+    chart = (area + mid).properties(width=width, height=height)
+    return chart.properties(title=title) if title else chart
+
+
+def range_bars_chart(data: pd.DataFrame, marks: pd.DataFrame, *, x_title: str, marker_title: str,
+                     colours: list[str] | None = None, x_format: str = ",.0f", title: str | None = None,
+                     tooltip_titles: tuple[str, str, str, str] = ("", "", "", ""), width: int = 520,
+                     height: int = 110):
+    """Horizontal bars from ``low`` to ``high`` for each ``name`` (a tornado chart: the estimate
+    at each end of an input's range), with vertical rules at ``marks`` (``x``, ``mark``, and
+    optionally ``dash``: ``solid``/``dashed``). ``tooltip_titles`` name the name, range, low and
+    high in the tooltip; ``data`` may carry a ``range`` text column."""
+    import altair as alt
+
+    data = _data(data, "range_bars_chart", ["name", "low", "high"])
+    marks = _data(marks, "range_bars_chart", ["x", "mark"])
+    order = list(data["name"])
+    tips = [alt.Tooltip("name:N", title=tooltip_titles[0] or None)]
+    if "range" in data.columns:
+        tips.append(alt.Tooltip("range:N", title=tooltip_titles[1] or None))
+    tips += [alt.Tooltip("low:Q", title=tooltip_titles[2] or None, format=x_format),
+             alt.Tooltip("high:Q", title=tooltip_titles[3] or None, format=x_format)]
+    bars = alt.Chart(data).mark_bar(height=26, color="#5c6bc0").encode(
+        y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("low:Q", title=x_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=x_format)),
+        x2="high:Q", tooltip=tips,
+    )
+    enc = dict(x="x:Q", color=alt.Color("mark:N", title=marker_title, legend=alt.Legend(orient="bottom"),
+                                         scale=_scale(list(dict.fromkeys(marks["mark"])), colours)))
+    if "dash" in marks.columns:
+        enc["strokeDash"] = alt.StrokeDash("dash:N", legend=None,
+                                           scale=alt.Scale(domain=["solid", "dashed"], range=[[1, 0], [5, 4]]))
+    rules = alt.Chart(marks).mark_rule(strokeWidth=2).encode(**enc)
+    chart = (bars + rules).properties(width=width, height=height)
+    return chart.properties(title=title) if title else chart
+
+
+def histogram_marks_chart(data: pd.DataFrame, marks: pd.DataFrame, *, x_title: str, y_title: str,
+                          marker_title: str, colours: list[str] | None = None, x_format: str = ",.0f",
+                          title: str | None = None, width: int = 520, height: int = 200):
+    """A histogram from bins (``lower``, ``upper``, ``share`` in percent) with rules at ``marks``
+    (``x``, ``mark``), e.g. the Monte Carlo draws with the interval's ends."""
+    import altair as alt
+
+    data = _data(data, "histogram_marks_chart", ["lower", "upper", "share"])
+    marks = _data(marks, "histogram_marks_chart", ["x", "mark"])
+    bars = alt.Chart(data).mark_rect(color="#90a4ae", stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("lower:Q", title=x_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=x_format)),
+        x2="upper:Q", y=alt.Y("share:Q", title=y_title), y2=alt.datum(0),
+    )
+    rules = alt.Chart(marks).mark_rule(strokeWidth=2).encode(
+        x="x:Q",
+        color=alt.Color("mark:N", title=marker_title, legend=alt.Legend(orient="bottom"),
+                        scale=_scale(list(dict.fromkeys(marks["mark"])), colours)),
+        tooltip=[alt.Tooltip("mark:N", title=marker_title), alt.Tooltip("x:Q", title=x_title, format=x_format)],
+    )
+    chart = (bars + rules).properties(width=width, height=height)
+    return chart.properties(title=title) if title else chart
+
+
+def stacked_bars_chart(data: pd.DataFrame, *, y: str, x: str, part: str, order: list[str], colours: list[str],
+                       y_order: list[str], x_title: str, part_title: str, x_format: str = ",.2f",
+                       title: str | None = None, width: int = 360, height: int = 90):
+    """Horizontal bars of ``x`` for each ``y`` (e.g. fund, patient), stacked by ``part`` in
+    ``order`` (e.g. the patient's share split by why they pay)."""
+    import altair as alt
+
+    data = _data(data, "stacked_bars_chart", [y, x, part])
+    data = data.assign(_order=[order.index(p) if p in order else len(order) for p in data[part]])
+    chart = alt.Chart(data).mark_bar().encode(
+        y=alt.Y(f"{y}:N", title=None, sort=y_order),
+        x=alt.X(f"{x}:Q", title=x_title, stack="zero"),
+        color=alt.Color(f"{part}:N", title=part_title, scale=alt.Scale(domain=order, range=colours)),
+        order=alt.Order("_order:Q"),
+        tooltip=[alt.Tooltip(f"{part}:N", title=part_title), alt.Tooltip(f"{x}:Q", title=x_title, format=x_format)],
+    ).properties(width=width, height=height)
+    return chart.properties(title=title) if title else chart
+
+
+def stacked_areas_chart(data: pd.DataFrame, *, x: str, y: str, part: str, order: list[str], colours: list[str],
+                        x_title: str, y_title: str, part_title: str, rule_at: float | None = None,
+                        title: str | None = None, width: int = 400, height: int = 200):
+    """Areas of ``y`` against ``x`` stacked by ``part`` in ``order`` (e.g. what the fund and the
+    patient pay as one claim's cost grows), with a dashed rule at ``rule_at``."""
+    import altair as alt
+
+    data = _data(data, "stacked_areas_chart", [x, y, part])
+    data = data.assign(_order=[order.index(p) if p in order else len(order) for p in data[part]])
+    areas = alt.Chart(data).mark_area(opacity=0.85).encode(
+        x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=",.0f")),
+        y=alt.Y(f"{y}:Q", title=y_title, stack="zero", axis=alt.Axis(format=",.0f")),
+        color=alt.Color(f"{part}:N", title=part_title, scale=alt.Scale(domain=order, range=colours)),
+        order=alt.Order("_order:Q"),
+    )
+    chart = areas
+    if rule_at is not None:
+        chart = areas + alt.Chart(pd.DataFrame({x: [float(rule_at)]})).mark_rule(
+            strokeDash=[4, 3], color="#000").encode(x=f"{x}:Q")
+    chart = chart.properties(width=width, height=height)
+    return chart.properties(title=title) if title else chart

@@ -41,6 +41,8 @@ class Source(BaseModel):
     lines: Optional[str] = None
     quote: Optional[str] = None
     note: Optional[str] = None
+    #: the note in Chinese, for pages that show an assumption to a Chinese reader
+    note_zh: Optional[str] = None
 
     @property
     def is_assumption(self) -> bool:

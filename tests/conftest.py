@@ -206,8 +206,14 @@ def voila_url() -> Iterator[str]:
         # voila.json refills the preheat pool 30 s after a kernel is taken (a burst of visitors
         # is not slowed by refills); the tests open pages one after another, so refill at once
         # and every page load goes through the preheated path.
+        # One warm kernel per dashboard (voila.json keeps 20 for the reform explorer: a room of
+        # viewers, see benchmarks/load_dashboards.py), and the files kernels map in the test's
+        # cache folder.
+        mp.setenv("HEALTHCOVER_CACHE", os.environ.get("HEALTHCOVER_CACHE") or str(Path(tempfile.gettempdir()) / "healthcover-test-cache"))
+        pools = {"default": {"pool_size": 1}}
         with run_voila(DASHBOARDS, f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
                        "--MappingKernelManager.cull_interval=2", "--VoilaKernelManager.fill_delay=1",
+                       f"--VoilaKernelManager.kernel_pools_config={pools!r}",
                        name="voila-dashboards") as url:
             yield url
 

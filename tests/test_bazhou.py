@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 import healthcover as hc
-from healthcover import employee
 
 ROOT = Path(__file__).resolve().parents[1]
 FILE = ROOT / "data" / "schemes" / "bazhou-employee.yaml"

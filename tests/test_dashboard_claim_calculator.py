@@ -120,13 +120,16 @@ def test_claim_calculator_in_the_browser(web, voila_url):
     page.wait_for_selector(f".hc-breakdown-chart {BARS}")
     meta = hc.load_scheme(SCHEME).meta
     # ipywidgets' <select> options carry the labels, so choose by the label a visitor sees.
-    page.locator(".hc-scheme select").select_option(label=meta.title.zh)
+    from healthcover.widgets.reader import scheme_name
+
+    page.locator(".hc-scheme select").select_option(label=scheme_name(SCHEME, "zh"))
 
     base = _result()
     _wait_text(page, ".hc-fund", fmt_money(base.fund_paid, "zh", exact=True))
     _wait_text(page, ".hc-oop", fmt_money(base.oop, "zh", exact=True))
     assert "Traceback" not in page.inner_text("body")
-    assert page.locator(".hc-rules td", has_text="doc ").count() >= 2  # citations shown
+    # Citations in the source panel, in the page's language; none with raw codes in the tables.
+    assert "第23条" in page.inner_html(".hc-sources") and "doc " not in page.inner_text(".hc-rules")
     bars_before = _labels(page, ".hc-breakdown-chart")
     curve_before = _svg(page, ".hc-curve-chart")
     web.screenshot("initial")
@@ -218,3 +221,30 @@ def test_idle_viewers_keep_their_kernel_and_leavers_free_it(web, voila_url):
     while kernel_alive() and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not kernel_alive(), f"kernel {kernel_id} still runs a minute after the viewer left"
+
+
+def test_every_offered_scheme_computes_its_default_episode_and_the_rest_say_why():
+    """Issue 15: Bazhou, Liaoning, veterans and Xiangzhou showed "cannot compute" with a raw path
+    and a Spanish quote. Liaoning and Xiangzhou now run on their cited assumptions; Bazhou and the
+    veterans' subsidy are listed with the reason, in both languages."""
+    from healthcover.widgets.claim_calculator import claim_schemes
+
+    offered, blocked = claim_schemes()
+    assert {"dazu-resident", "jilin-resident-2008", "liaoning-employee-1999", "xiangzhou-resident"} <= set(offered)
+    assert {"bazhou-employee", "veterans-medical-subsidy"} <= set(blocked["scheme_id"])
+    page = claim_calculator("zh")
+    calc = page.calculator
+    for sid in offered:
+        calc.scheme.value = sid
+        for variant in [v for _, v in calc.variant.options]:
+            calc.variant.value = variant
+            for lang in ("zh", "en"):
+                page.language.value = lang
+                assert page.error_html.value == "", (sid, variant, lang, page.error_html.value)
+                assert calc.result is not None and calc.result.cost > 0
+                shown = calc.summary.value + calc.rules_html.value + calc.episodes_html.value + page.sources_html.value
+                assert "benefits." not in shown and "doc " not in shown and ".yaml" not in shown, (sid, lang)
+                if lang == "zh":
+                    assert "Opiniones" not in calc.rules_html.value  # the Spanish quote only in the source panel
+    page.language.value = "en"
+    assert "Bazhou" in calc.unavailable.value and "veterans" in calc.unavailable.value

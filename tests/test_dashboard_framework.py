@@ -87,12 +87,13 @@ def test_errors_show_a_message_never_a_traceback(web, demo_voila_url):
     fail = page.locator(".hc-fail select")
 
     fail.select_option("library")
-    wait_text(page, ".hc-error", "facility 'clinic' is not a facility")
-    assert "无法计算 / Cannot compute" in page.inner_text(".hc-error")
+    # The library's message is for researchers (the server's log); a visitor reads no code.
+    wait_text(page, ".hc-error", "无法按当前输入计算")
+    assert "clinic" not in page.inner_text(".hc-error") and "无法计算" in page.inner_text(".hc-error")
     web.screenshot("library-error")
 
     fail.select_option("bug")
-    wait_text(page, ".hc-error", "unexpected error")
+    wait_text(page, ".hc-error", "意外错误")
     body = page.inner_text("body")
     assert "secret internal detail" not in body
     assert "Traceback" not in body and "RuntimeError" not in body
@@ -114,7 +115,7 @@ def test_results_are_hidden_while_an_error_is_shown():
     page.hide_on_error(chart)
     boom = page.safe(lambda: (_ for _ in ()).throw(HealthcoverError("bad input")))
     boom()
-    assert chart.layout.display == "none" and "bad input" in page.error_html.value
+    assert chart.layout.display == "none" and "无法计算" in page.error_html.value
     page.safe(lambda: None)()
     assert chart.layout.display is None and page.error_html.value == ""
 
@@ -129,7 +130,9 @@ def test_a_blank_in_the_document_reads_without_code():
     assert (err.scheme_id, err.path) == ("xiangzhou-resident", "benefits.inpatient.rate")
     assert "load_scheme(" in str(err)  # a researcher's message says how to supply the value
     zh, en = not_stated_html(err, "zh"), not_stated_html(err, "en")
-    assert "报销比例" in zh and "doc 003" in zh and "load_scheme" not in zh
+    # the citation in the page's language: the document's name and article, no raw codes or paths
+    assert "报销比例" in zh and "《香洲区" in zh and "三(二)" in zh and "load_scheme" not in zh
+    assert "benefits.inpatient.rate" not in zh + en and "doc 003" not in zh + en and "(L" not in zh + en
     assert "reimbursement rate" in en and "does not assume a value" in en and "load_scheme" not in en
 
 

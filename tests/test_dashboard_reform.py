@@ -58,9 +58,11 @@ def test_controls_follow_the_documents_ranges(jilin, dazu):
     # Only care the population uses: Jilin's 2008 pilot pools no general outpatient care.
     assert set(c["care"]) == {"inpatient"}
     d = dazu.controls.set_index("key")
-    # An exact value gets a reform range around it; a blank gets the stated assumption.
+    # An exact value is its own range (any other value is a reform outside the document), with a
+    # reform range around it; a blank gets the stated assumption.
     ded = d.loc["benefits.inpatient.deductible.county"]
-    assert ded["kind"] == "exact" and ded["doc_min"] == 0 and ded["doc_max"] >= 2 * 200
+    assert ded["kind"] == "exact" and ded["doc_min"] == ded["doc_max"] == 200
+    assert ded["wide_min"] == 0 and ded["wide_max"] >= 2 * 200
     out = d.loc["benefits.general_outpatient.rate"]
     assert out["assumed"] and out["value"] == DAZU_OUTPATIENT["benefits.general_outpatient.rate"] == 0.3
     assert dazu.assumptions == DAZU_OUTPATIENT
@@ -127,8 +129,8 @@ def test_outside_the_documents_range_needs_leave_and_is_shown(jilin):
     row = r.overrides.set_index("key").loc[key]
     assert bool(row["outside_document"]) and row["permitted"] == "range [300, 900]"
     html_zh, html_en = (html.unescape(rx.outside_html(r, lang)) for lang in ("zh", "en"))
-    assert "超出文件规定范围" in html_zh and "300元–900元" in html_zh and "doc 001" in html_zh
-    assert "outside the document's range" in html_en and "CNY 1,000" in html_en
+    assert "偏离文件规定" in html_zh and "300元–900元" in html_zh and "doc 001" not in html_zh
+    assert "outside the document" in html_en and "CNY 1,000" in html_en
     inside = jilin.run({key: 500.0})
     assert not inside.overrides["outside_document"].any() and rx.outside_html(inside, "en") == ""
 
@@ -150,6 +152,15 @@ def test_charts_carry_units_and_the_tables_numbers(dazu):
     assert got == pytest.approx(100 * want)
     table = rx.summary_html(r, "zh")
     assert fmt_money(r.value("fund_total"), "zh") in table and "个百分点" in table
+    assert 'class="hc-term"' in table and "title=" in table  # terms explained on hover
+
+
+def test_a_change_of_an_exact_value_is_outside_the_document(dazu):
+    """Dazu fixes its county rate at 50%: 92% is not just "changed", it is outside the document."""
+    r = dazu.run({"benefits.inpatient.rate.adult.county": 0.92})
+    row = r.overrides.set_index("key").loc["benefits.inpatient.rate.adult.county"]
+    assert bool(row["outside_document"]) and row["document"] == 0.5
+    assert "偏离文件规定" in rx.outside_html(r, "zh") and "50%" in html.unescape(rx.outside_html(r, "zh"))
 
 
 def test_poverty_line_must_be_positive(dazu):
@@ -165,6 +176,7 @@ def test_widget_updates_relabels_and_reports_errors(monkeypatch):
     ex = page.explorer
     assert page.error_html.value == ""
     assert "基金支出" in ex.summary.value
+    assert "scheme=jilin-resident-2008" in page.bridge.query and "lang=zh" in page.bridge.query
     slider = next(s for s in ex.sliders if s.row["key"] == "benefits.inpatient.rate.adult.city")
     assert (slider.widget.min, slider.widget.max) == (0.3, 0.7)  # the document's range
     before = ex.result.value("fund_total")
@@ -172,25 +184,27 @@ def test_widget_updates_relabels_and_reports_errors(monkeypatch):
     assert ex.result.value("fund_total") > before
     assert fmt_money(ex.result.value("fund_total"), "zh") in ex.summary.value
     # Beyond the document: the slider widens; a value outside is shown as such.
+    assert "benefits.inpatient.rate.adult.city=0.7" in page.bridge.query
     ex.beyond.value = True
     assert slider.widget.max == 1.0
     slider.widget.value = 0.85
-    assert "超出文件规定范围" in ex.outside.value and "超出文件规定范围" in slider.label.value
+    assert "偏离文件规定" in ex.outside.value and "偏离文件规定" in slider.label.value
     page.language.value = "en"
-    assert "outside the document's range" in html.unescape(ex.outside.value)
-    assert "Fund spending" in ex.summary.value and "Inpatient" in ex.tabs.get_title(0)
+    assert "outside the document" in html.unescape(ex.outside.value)
+    assert "Fund spending" in ex.summary.value and "Inpatient" in ex.tab_title(0)
     ex.beyond.value = False  # back inside: the value is clamped to the document's range
     assert slider.widget.value == 0.7 and ex.outside.value == ""
     ex.reset.click()
     assert ex.overrides() == {}
     assert ex.result.value("fund_total") == pytest.approx(before)
-    # A library error (here a poverty line the model refuses) shows a message, never a traceback.
+    # A library error (here a poverty line the model refuses) shows a notice without code, never
+    # a traceback; the message itself goes to the server's log.
     def refuse(z):
-        raise hc.HealthcoverError("poverty line must be positive")
+        raise hc.HealthcoverError("set_poverty_line: poverty line must be positive")
 
     monkeypatch.setattr(ex.model, "set_poverty_line", refuse)
     ex.poverty_line.value = 5.0
-    assert "poverty line must be positive" in page.error_html.value
+    assert "Cannot compute" in page.error_html.value and "set_poverty_line" not in page.error_html.value
     assert "Traceback" not in page.error_html.value
 
 
@@ -245,11 +259,17 @@ def test_reform_explorer_in_the_browser(web, voila_url):
     assert "医保改革模拟器" in page.inner_text(".hc-title")
     _wait_text(page, ".hc-summary .hc-m-fund_total", fmt_money(base.value("fund_total"), "zh"))
     assert "Traceback" not in page.inner_text("body")
-    assert "doc 004" in page.inner_text(".hc-param-tabs")  # each rule cites its article
+    # Citations live in the source panel, in the page's language, not on the sliders.
+    assert "doc 004" not in page.inner_text(".hc-param-tabs") and "Art." not in page.inner_text(".hc-param-tabs")
+    assert "第23条" in page.inner_html(".hc-sources")
     bars_before = _bar_labels(page, ".hc-quintile-chart")
     money_before = _bar_labels(page, ".hc-money-chart")
     web.screenshot("initial")
 
+    # The document fixes Dazu's rates: the slider waits for "explore a reform".
+    assert page.locator(".hc-p-benefits-inpatient-rate-adult-county .noUi-target[disabled]").count() == 1
+    page.locator(".hc-beyond input").check()
+    page.wait_for_function("() => !document.querySelector('.hc-p-benefits-inpatient-rate-adult-county .noUi-target').hasAttribute('disabled')")
     # Move the county inpatient rate for adults up five steps with the keyboard (50% -> 55%).
     handle = page.locator(".hc-p-benefits-inpatient-rate-adult-county [role=slider]").first
     handle.focus()
@@ -262,6 +282,10 @@ def test_reform_explorer_in_the_browser(web, voila_url):
                fmt_money(reform.value("oop_per_household"), "zh"))
     assert _cell(page, "fund_total", "hc-base") == fmt_money(base.value("fund_total"), "zh")
     assert _cell(page, "fund_total", "hc-delta").startswith("+")
+    # The scenario is in the address bar, and flagged as outside the document.
+    page.wait_for_function("() => location.search.includes('benefits.inpatient.rate.adult.county=0.55')")
+    assert "beyond=1" in page.url
+    _wait_text(page, ".hc-outside", "偏离文件规定")
     # The bars' data (vega's aria-labels): the reform's fund spending per household by quintile
     # (the chart may arrive a moment after the table: each key press re-renders).
     want = reform.by_quintile.query("measure == 'fund_per_household' and scenario == 'reform'")
@@ -277,7 +301,7 @@ def test_reform_explorer_in_the_browser(web, voila_url):
     web.screenshot("rate-55")
 
     # Another variant (tier 1): the baseline itself changes.
-    page.locator(".hc-variant select").select_option(index=0)
+    page.locator(".hc-variant select").select_option(index=0)  # tier 1
     tier1 = rx.ReformModel("dazu-resident", "tier1", n_households=n, seed=SEED).run({})
     _wait_text(page, ".hc-summary .hc-m-fund_total .hc-base", fmt_money(tier1.value("fund_total"), "zh"))
 
@@ -310,3 +334,30 @@ def test_a_blank_the_population_needs_runs_on_its_cited_assumption_in_both_langu
     ex.variant.value = "city"
     assert page.error_html.value == "" and ex.result is not None
     assert ex.quintile_chart.layout.display is None
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_reform_explorer_runs_liaoning_and_a_slider_moves_it(web, voila_url):
+    """Issue 10: a scheme other than Dazu and Jilin, opened from a link, moves with a slider.
+    Liaoning runs on its wage model: the deductible and ceiling are the document's shares of the
+    cited average wage, the rate a labelled, cited assumption."""
+    n = rx.default_households()
+    model = rx.ReformModel("liaoning-employee-1999", None, n_households=n, seed=SEED)
+    base = model.run({})
+    page = web.page
+    page.goto(voila_url + PAGE + "?lang=en&scheme=liaoning-employee-1999")
+    page.wait_for_selector(f".hc-quintile-chart {BARS}")
+    _wait_text(page, ".hc-summary .hc-m-fund_total .hc-base", fmt_money(base.value("fund_total"), "en"))
+    assert "Liaoning" in page.locator(".hc-scheme select").evaluate("e => e.options[e.selectedIndex].text")
+    _wait_text(page, ".hc-assumptions-box", "CNY 834.6")  # 10% of the assumed average wage of CNY 8,346
+    handle = page.locator(".hc-p-benefits-inpatient-rate-employee [role=slider]").first
+    handle.focus()
+    for _ in range(5):
+        handle.press("ArrowRight")
+    reform = model.run({"benefits.inpatient.rate.employee": 0.85})
+    assert reform.value("fund_total") > base.value("fund_total")
+    _wait_text(page, ".hc-summary .hc-m-fund_total .hc-new", fmt_money(reform.value("fund_total"), "en"))
+    page.wait_for_function("() => location.search.includes('benefits.inpatient.rate.employee=0.85')")
+    web.screenshot("liaoning")
+    web.assert_clean()

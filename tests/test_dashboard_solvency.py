@@ -9,7 +9,7 @@ import pytest
 
 import healthcover as hc
 from healthcover import actuarial as act
-from healthcover.widgets import fmt_money
+from healthcover.widgets import fmt_money, fmt_pct
 from healthcover.widgets import solvency as sv
 
 PAGE = "/voila/render/fund-solvency.ipynb"
@@ -58,9 +58,9 @@ def test_assumptions_move_the_results():
 def test_charts_carry_units():
     r = sv.solvency("dazu-resident", n_paths=PATHS)
     d = sv.distribution_chart(r, "zh").to_dict()
-    assert d["layer"][0]["encoding"]["x"]["title"] == "年度住院支出（万元）"
+    assert d["layer"][0]["encoding"]["x"]["title"] == "一年的住院支出（万元）"
     data = pd.DataFrame(next(iter(d["datasets"].values())))
-    assert data["payments"].max() * 1e4 == pytest.approx(r.distribution["payments"].max())
+    assert data["x"].max() * 1e4 == pytest.approx(r.distribution["payments"].max())
     e = sv.deficit_chart(r, "en").to_dict()
     assert e["layer"][0]["encoding"]["y"]["title"] == "Probability of a deficit (%)"
     assert "CNY" in e["layer"][0]["encoding"]["x"]["title"]
@@ -82,7 +82,8 @@ def test_widget_updates_relabels_and_switches_fund():
     assert "吉林" in html.unescape(page.sources_html.value) or "doc 001" in page.sources_html.value
     page.language.value = "en"
     assert "Probability of a deficit this year" in d.summary.value
-    assert "CNY 240,000,000" in d.summary.value
+    assert "CNY 240 million" in d.summary.value
+    assert "fund=jilin-resident-2008" in page.bridge.query
 
 
 # -- in the browser -----------------------------------------------------------------------
@@ -110,7 +111,7 @@ def test_fund_solvency_in_the_browser(web, voila_url):
     assert "医保基金收支与风险" in page.inner_text(".hc-title")
     base = sv.solvency("dazu-resident")
     _wait_text(page, ".hc-summary .hc-m-expected_payments", fmt_money(base.value("expected_payments"), "zh"))
-    _wait_text(page, ".hc-summary .hc-m-p_deficit", "8.75%")
+    _wait_text(page, ".hc-summary .hc-m-p_deficit", fmt_pct(base.value("p_deficit"), "zh", 2))
     assert "Traceback" not in page.inner_text("body")
     before = {s: page.inner_html(f"{s} svg") for s in (".hc-distribution-chart", ".hc-deficit-chart",
                                                         ".hc-projection-chart")}
@@ -132,34 +133,49 @@ def test_fund_solvency_in_the_browser(web, voila_url):
     web.screenshot("cost-4000")
 
     # Another fund: the city fund under Jilin.
-    page.locator(".hc-fund select").select_option(label=sv.FUNDS["jilin-resident-2008"].title["zh"])
+    page.locator(".hc-fund select").select_option(index=list(sv.FUNDS).index("jilin-resident-2008"))
     jilin = sv.solvency("jilin-resident-2008")
     _wait_text(page, ".hc-summary .hc-m-income_for_claims", fmt_money(jilin.value("income_for_claims"), "zh"))
 
     page.get_by_role("button", name="English").click()
     _wait_text(page, ".hc-summary", "Probability of a deficit this year")
-    _wait_text(page, ".hc-summary .hc-m-income_for_claims", "CNY 240,000,000")
+    _wait_text(page, ".hc-summary .hc-m-income_for_claims", "CNY 240 million")
+    page.wait_for_function("() => location.search.includes('lang=en') && location.search.includes('fund=jilin-resident-2008')")
     page.wait_for_function(
         "() => document.querySelector('.hc-projection-chart svg').innerHTML.includes('(CNY million)')")
     web.screenshot("english")
     web.assert_clean()
 
 
-def test_a_blank_in_the_document_is_explained_and_stale_charts_hidden():
-    """Changchun's annual limit is blank in doc 001: the page says so in the visitor's language,
-    with the citation and no code, and hides the charts of the previous variant."""
+def test_a_blank_the_fund_needs_runs_on_its_labelled_cited_assumption():
+    """Changchun's annual limit is blank in doc 001: the fund runs on the cited assumption of its
+    population mapping, listed on the page as an assumption and cited in the source panel, in
+    the visitor's language, with no code."""
     from healthcover.widgets import solvency as sv
 
     page = sv.fund_solvency("en")
     d = page.dashboard
     d.fund.value = "jilin-resident-2008"
     d.variant.value = "changchun"
-    msg = page.error_html.value
-    assert "leaves the annual limit" in msg and "Changchun" in msg and "doc 001, (五)2" in msg
-    assert "load_scheme(" not in msg and "overrides" not in msg and "Traceback" not in msg
-    assert d.projection.layout.display == "none" and d.result is None
+    assert page.error_html.value == "" and d.result is not None and d.result.scheme.variant == "changchun"
+    assert "annual ceiling" in d.assumptions_html.value and "45,000" in d.assumptions_html.value
+    sources = html.unescape(page.sources_html.value)
+    assert "Changchun" in sources and "Assumption:" in sources and "DIGEST" not in sources and "(L80)" not in sources
     page.language.value = "zh"
-    assert "文件未规定" in page.error_html.value and "年度最高支付限额" in page.error_html.value
-    d.variant.value = "city"
-    assert page.error_html.value == "" and d.projection.layout.display is None
-    assert d.result is not None and d.result.scheme.variant == "city"
+    assert "4.5万元" in d.assumptions_html.value and "假设：" in html.unescape(page.sources_html.value)
+
+
+@pytest.mark.parametrize("scheme_id", ["liaoning-employee-1999", "xiangzhou-resident"])
+def test_every_runnable_scheme_has_a_fund(scheme_id):
+    """Liaoning contributes on the assumed average wage (employer and employee), with its
+    wage-linked deductible and ceiling; Xiangzhou's 400 yuan is split by a cited assumption."""
+    r = sv.solvency(scheme_id, n_paths=PATHS)
+    assert r.value("expected_payments") > 0 and r.value("income_for_claims") > 0
+    assert not r.assumptions.empty and r.assumptions["note_zh"].notna().all()
+    if scheme_id == "liaoning-employee-1999":
+        assert r.other_payer == "employer" and set(r.levels) == {"individual", "employer"}
+        wage = hc.data.population_mapping(scheme_id).wage["average_wage"].value
+        assert r.scheme.value("benefits.inpatient.deductible") == pytest.approx(
+            hc.employee.wage_linked_overrides(wage, scheme=hc.load_scheme(scheme_id))["benefits.inpatient.deductible"])
+    else:
+        assert r.value("standard_now") == 400 and r.other_payer == "subsidy"

@@ -10,6 +10,7 @@ import healthcover as hc
 from healthcover.widgets import (
     LABELS,
     Page,
+    VisitorError,
     SvgChart,
     chart_widget,
     fmt_money,
@@ -29,9 +30,12 @@ from healthcover.widgets import (
         (13100, "1.31万元", "CNY 13,100"),
         (10000, "1万元", "CNY 10,000"),
         (9999.999, "1万元", "CNY 10,000"),
-        (2.5e8, "2.5亿元", "CNY 250,000,000"),
-        (99_999_999.9, "1亿元", "CNY 99,999,999.9"),
-        (1.305e7, "1,305万元", "CNY 13,050,000"),
+        (123456, "12.3万元", "CNY 123,500"),
+        (2.5e8, "2.5亿元", "CNY 250 million"),
+        (99_999_999.9, "1亿元", "CNY 100 million"),
+        (1.305e7, "1,305万元", "CNY 13.1 million"),
+        (5.718e10, "571.8亿元", "CNY 57.2 billion"),
+        (4.0107e10, "401.1亿元", "CNY 40.1 billion"),
         (-13100, "-1.31万元", "-CNY 13,100"),
         (float("nan"), "—", "—"),
     ],
@@ -48,9 +52,28 @@ def test_fmt_money_exact_keeps_every_fen():
 
 
 def test_fmt_number_and_pct():
+    """Policy precision through Babel's compact decimal formatting (issue 15: 1,305万人,
+    571.8亿元, CNY 40.1 billion); tiny shares and -0 read as people expect."""
+    from healthcover.widgets import fmt_count, fmt_points
+
     assert fmt_number(1.305e7, "zh") == "1,305万"
-    assert fmt_number(1.305e7, "en") == "13,050,000"
+    assert fmt_number(1.305e7, "en") == "13.1 million"
+    assert fmt_count(13_050_119.6, "zh", "persons_unit") == "1,305万人"
+    assert fmt_count(2_000, "en", "households_unit") == "2,000 households"
     assert fmt_pct(0.125, "zh") == "12.5%"
+    assert fmt_pct(-0.0, "en") == "0%" and fmt_pct(1e-7, "en") == "< 0.1%"
+    assert fmt_points(0.0035, "zh") == "+0.35个百分点" and fmt_points(-0.0002, "en") == "−0.02 pp"
+
+
+@pytest.mark.parametrize("x", [0.0, 0.004, 7.5, 850.5, 9_999.4, 12_345.678, 999_999.7, 3.3e7, 9.99e8, 1.2e11, 7e12])
+def test_money_at_policy_precision_keeps_its_unit_and_few_figures(x):
+    import re
+
+    for lang in ("zh", "en"):
+        s = fmt_money(x, lang)
+        assert s.endswith("元") if lang == "zh" else s.startswith("CNY ")
+        digits = re.sub(r"[^0-9]", "", s.split(".")[0] if "万" not in s and "亿" not in s and "ion" not in s else s)
+        assert len(digits.lstrip("0")) <= 7, s  # never a long tail of false precision
 
 
 def test_unknown_language_is_rejected():
@@ -107,13 +130,17 @@ def test_page_shows_library_errors_as_text_and_hides_bugs():
         raise KeyError("internal")
 
     page.safe(library)()
-    assert "claims row 3: cost -5 is negative" in page.error_html.value
-    assert "无法计算 / Cannot compute" in page.error_html.value
+    # A visitor reads no code: the library's message goes to the server's log.
+    assert "claims row 3" not in page.error_html.value
+    assert "无法计算" in page.error_html.value and "请调整输入" in page.error_html.value
     page.safe(bug)()
     assert "internal" not in page.error_html.value
     assert "Traceback" not in page.error_html.value
-    assert "unexpected error" in page.error_html.value
+    assert "意外错误" in page.error_html.value
     assert blanked == [True, True]
+    page.language.value = "en"
+    page.show_error(VisitorError("贫困线须为正数。", "The poverty line must be positive."))
+    assert "The poverty line must be positive." in page.error_html.value
     assert page.safe(lambda: 42)() == 42
     assert page.error_html.value == "" and page.error_html.layout.display == "none"
 

@@ -84,6 +84,21 @@ def test_population_reproduces_the_calibration(pop):
     assert share[1] > share[5]
 
 
+def test_the_tail_of_costly_admissions_matches_its_published_target():
+    """The costliest 10% of inpatients carry the share of a year's inpatient spending that
+    data/statistics/calibration.yaml cites (targets.inpatient_top10_share): catastrophic
+    admissions are what annual limits exist for."""
+    from healthcover.sources import read_cited, read_data
+
+    target = read_cited(read_data("statistics", "calibration.yaml")["targets"], "targets")["inpatient_top10_share"]
+    assert "doi:10.1186/s12913-022-08775-9" in target.source.article
+    pop = hd.synthetic_population(150_000, seed=3)
+    inp = pop.claims[pop.claims["care"] == "inpatient"]
+    per_person = np.sort(inp.groupby("person_id")["cost"].sum().to_numpy())
+    top = per_person[int(np.ceil(0.9 * per_person.size)):]
+    assert top.sum() / per_person.sum() == pytest.approx(target.value, abs=0.02)
+
+
 def test_population_is_seeded_and_overridable():
     a = hd.synthetic_population(500, seed=4)
     b = hd.synthetic_population(500, seed=4)

@@ -8,11 +8,9 @@ import sys
 import textwrap
 
 import altair as alt
-import numpy as np
 import pandas as pd
 import pytest
 
-import healthcover as hc
 from healthcover import actuarial as act
 from healthcover import plotting, poverty, protection
 from healthcover.errors import HealthcoverError

@@ -17,16 +17,17 @@ in ``widget.spec`` for tests.
 """
 from __future__ import annotations
 
+import functools
 import html
 from typing import Any
 
-import altair as alt
 import ipywidgets as widgets
 
 # Rendering lives in healthcover.plotting; these names keep working here.
-from healthcover.plotting import _bundle_cache, _vl_version, chart_svg  # noqa: F401
+from healthcover.plotting import _vl_version, chart_svg  # noqa: F401
 from healthcover.plotting import chart_spec as _spec
 from healthcover.plotting import enable_jupyterchart_offline as _enable_offline
+from healthcover.plotting import unique_svg_ids
 
 __all__ = ["InteractiveChart", "SvgChart", "chart_svg", "chart_widget"]
 
@@ -48,7 +49,8 @@ class SvgChart(widgets.HTML):
         if lang is not None:
             self.lang = lang
         spec = _spec(chart)
-        svg = chart_svg(spec, self.lang)
+        # Ids (clip paths) made unique to the chart: several charts share one page.
+        svg = unique_svg_ids(chart_svg(spec, self.lang))
         self.spec = spec
         self.value = f'<div class="hc-chart-svg">{svg}</div>'
 
@@ -57,24 +59,41 @@ class SvgChart(widgets.HTML):
         self.value = f'<div class="hc-chart-empty">{html.escape(message)}</div>'
 
 
-class InteractiveChart(alt.JupyterChart):
-    """``altair.JupyterChart`` with its JavaScript bundled (no CDN); ``update(chart)`` swaps it."""
+@functools.cache
+def _interactive_class():
+    import altair as alt
 
-    def __init__(self, chart: Any, **kwargs: Any):
-        # Offline mode swaps the class's ES module for a self-contained bundle; once per kernel.
-        # anywidget reads ``_esm`` at instance creation, so subclasses pick up the bundle.
-        _enable_offline()
-        # SVG rather than vega-embed's default canvas: crisp CJK text, marks readable by tests.
-        kwargs.setdefault("embed_options", {"renderer": "svg", "actions": False})
-        super().__init__(chart, **kwargs)
-        self.add_class("hc-chart")
+    class InteractiveChart(alt.JupyterChart):
+        """``altair.JupyterChart`` with its JavaScript bundled (no CDN); ``update(chart)`` swaps it."""
 
-    def update(self, chart: Any, lang: str | None = None) -> None:
-        self.chart = chart
+        def __init__(self, chart: Any, **kwargs: Any):
+            # Offline mode swaps the class's ES module for a self-contained bundle; once per kernel.
+            # anywidget reads ``_esm`` at instance creation, so subclasses pick up the bundle.
+            _enable_offline()
+            # SVG rather than vega-embed's default canvas: crisp CJK text, marks readable by tests.
+            kwargs.setdefault("embed_options", {"renderer": "svg", "actions": False})
+            super().__init__(chart, **kwargs)
+            self.add_class("hc-chart")
 
-    @property
-    def spec_dict(self) -> dict | None:
-        return self.spec
+        def update(self, chart: Any, lang: str | None = None) -> None:
+            self.chart = chart
+
+        @property
+        def spec_dict(self) -> dict | None:
+            return self.spec
+
+    return InteractiveChart
+
+
+def __getattr__(name: str):
+    # altair (about a second to import) loads only when an interactive chart is asked for.
+    if name == "InteractiveChart":
+        return _interactive_class()
+    if name == "_bundle_cache":
+        from healthcover.plotting import _bundle_cache
+
+        return _bundle_cache
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def chart_widget(chart: Any, *, interactive: bool = False, lang: str = "zh"):
@@ -93,5 +112,5 @@ def chart_widget(chart: Any, *, interactive: bool = False, lang: str = "zh"):
     >>> w.update(alt.Chart(df2).mark_bar().encode(x="a", y="b"))
     """
     if interactive:
-        return InteractiveChart(chart)
+        return _interactive_class()(chart)
     return SvgChart(chart, lang=lang)

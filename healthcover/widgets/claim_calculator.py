@@ -17,16 +17,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import altair as alt
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
 import healthcover as hc
 from healthcover.schemes.model import BENEFIT_RULES
-from healthcover.widgets.charts import chart_widget
 from healthcover.widgets.i18n import fmt_money, fmt_pct, register, text
-from healthcover.widgets.page import Page
+from healthcover.widgets.page import ChartPanel, Page, TablePanel
+from healthcover.widgets.reader import cite, document_name, scheme_name, term
 
 __all__ = [
     "ClaimResult",
@@ -34,6 +33,7 @@ __all__ = [
     "breakdown_chart",
     "calculate",
     "claim_calculator",
+    "claim_schemes",
     "cost_curve",
     "curve_chart",
 ]
@@ -105,7 +105,10 @@ register(
             "en": "Episodes are counted in one benefit year in the order listed; annual "
             "limits accumulate in that order.",
         },
-        "computed_with": {"zh": "计算工具", "en": "Computed with"},
+        "assumed_here": {"zh": "文件未规定，此处为注明的假设", "en": "not stated in the document; a stated assumption"},
+        "assumptions_title": {"zh": "本制度使用的假设（文件未规定的部分）：", "en": "Assumptions used where the document is silent:"},
+        "unavailable_title": {"zh": "未列入的制度及原因", "en": "Schemes not offered here, and why"},
+        "src_heading": {"zh": "制度文件", "en": "The scheme's document"},
     }
 )
 
@@ -157,28 +160,64 @@ class ClaimResult:
 
 @functools.lru_cache(maxsize=32)
 def _scheme(scheme_id: str, variant: str | None):
-    # Loading validates the whole file; cache it (adjudicate caches its tables on the scheme).
+    """The scheme a claim is paid by: its file, with the cited assumptions of its population
+    mapping where the document is blank (Liaoning's wage-linked deductible and ceiling and its
+    rate, Xiangzhou's rate, Changchun's ceiling); listed on the page as assumptions."""
+    from healthcover import data
+
+    try:
+        runnable = data.population_mapping(scheme_id).runnable
+    except hc.HealthcoverError:
+        runnable = False
+    if runnable:
+        return data.scheme_for_population(scheme_id, variant=variant, assumptions=True)[0]
     return hc.load_scheme(scheme_id, variant=variant)
 
 
-def _claim_schemes() -> dict:
-    """Bundled schemes that load and have claim rules: id -> bilingual title.
+def default_episode(scheme) -> Episode:
+    """The episode a page opens with: an admission (or the scheme's first care type) at the
+    county hospital (or its first level), costing 10,000 yuan, or the fee of a fee rule."""
+    care = "inpatient" if "inpatient" in scheme.care_types else scheme.care_types[0]
+    facs = scheme.facilities
+    fac = ("county" if "county" in facs else facs[0]) if facs else ""
+    cost = float(scheme.value("parameters.fee_per_visit")) if scheme.has("parameters.fee_per_visit") else 10_000.0
+    return Episode(care, fac, cost)
 
-    A file that fails to load is left out (and logged) so one bad file does not take the
-    whole dashboard down; ``hc.load_scheme`` reports its problems to whoever uses it.
-    """
-    from healthcover.widgets.page import log
 
-    out = {}
+@functools.lru_cache(maxsize=1)
+def claim_schemes() -> tuple[dict, pd.DataFrame]:
+    """``(offered, not_offered)``: the schemes whose default episode the engine pays for each
+    variant (id -> bilingual title), and the others with the reason, in both languages, from
+    their population mapping (a scheme without claim rules, a blank the calculator would need,
+    a second payer)."""
+    from healthcover import data
+
+    offered, blocked = {}, []
     for sid in hc.list_schemes():
         try:
-            s = _scheme(sid, None)
-        except hc.HealthcoverError as exc:
-            log.warning("claim calculator leaves out scheme %s: %s", sid, exc)
+            base = hc.load_scheme(sid)
+            reason = data.population_mapping(sid).reason or {}
+        except hc.HealthcoverError:
             continue
-        if s.care_types and s.categories:
-            out[sid] = s.meta.title
-    return out
+        ok = bool(base.care_types and base.categories)
+        if ok:
+            try:
+                for v in base.variants or [None]:
+                    s = _scheme(sid, v)
+                    e = default_episode(s)
+                    s.adjudicate(_claims([e], s.categories[0], 1))
+            except hc.HealthcoverError:
+                ok = False
+        if ok:
+            offered[sid] = base.meta.title
+        else:
+            blocked.append({"scheme_id": sid, "reason_zh": reason.get("zh", ""), "reason_en": reason.get("en", "")})
+    return offered, pd.DataFrame(blocked, columns=["scheme_id", "reason_zh", "reason_en"])
+
+
+def _claim_schemes() -> dict:
+    """The schemes the calculator offers (see :func:`claim_schemes`)."""
+    return claim_schemes()[0]
 
 
 def _claims(episodes: Sequence[Episode], category: str, years_enrolled: int) -> pd.DataFrame:
@@ -261,7 +300,7 @@ def _rules(scheme, t: pd.DataFrame, category: str) -> pd.DataFrame:
                 continue
             if rule == "rate" and scheme.has(f"benefits.{care}.bands"):
                 continue
-            leaf = scheme.leaf(path, category=category, facility=facility)
+            leaf = scheme.leaf(path, **_dims(category, facility))
             if leaf is None:
                 continue
             if rule == "covered" and covered:
@@ -270,9 +309,9 @@ def _rules(scheme, t: pd.DataFrame, category: str) -> pd.DataFrame:
                 continue
             extra = ""
             if rule == "deductible" and scheme.has(f"benefits.{care}.deductible_frequency"):
-                extra = str(scheme.leaf(f"benefits.{care}.deductible_frequency", category=category, facility=facility).value)
+                extra = str(scheme.leaf(f"benefits.{care}.deductible_frequency", **_dims(category, facility)).value)
             if rule == "annual_limit" and scheme.has(f"benefits.{care}.annual_limit_basis"):
-                extra = str(scheme.leaf(f"benefits.{care}.annual_limit_basis", category=category, facility=facility).value)
+                extra = str(scheme.leaf(f"benefits.{care}.annual_limit_basis", **_dims(category, facility)).value)
             value = leaf.value
             if rule == "enrolment_bonus" and "bonus" in t.columns:
                 # the bonus the engine added for these episodes, not just the flag
@@ -288,7 +327,8 @@ def _rules(scheme, t: pd.DataFrame, category: str) -> pd.DataFrame:
                     "lo": leaf.lo,
                     "hi": leaf.hi,
                     "extra": extra,
-                    "citation": scheme.citation(path, category=category, facility=facility),
+                    "citation": scheme.citation(path, **_dims(category, facility)),
+                    "source": _source(scheme, path, **_dims(category, facility)),
                     "reached": rule == "annual_limit" and "annual_limit" in reasons
                     or rule == "per_claim_limit" and "per_claim_limit" in reasons,
                 }
@@ -306,12 +346,28 @@ def _rules(scheme, t: pd.DataFrame, category: str) -> pd.DataFrame:
                 "hi": leaf.hi,
                 "extra": "",
                 "citation": scheme.citation("parameters.special_exam_selfpay_share"),
+                "source": _source(scheme, "parameters.special_exam_selfpay_share"),
                 "reached": False,
             }
         )
     return pd.DataFrame(
-        rows, columns=["rule", "care", "facility", "value", "kind", "lo", "hi", "extra", "citation", "reached"]
+        rows, columns=["rule", "care", "facility", "value", "kind", "lo", "hi", "extra", "citation", "source", "reached"]
     )
+
+
+def _dims(category: str, facility: str | None) -> dict[str, str]:
+    """Cell coordinates of a claim; a scheme without facility levels takes none."""
+    return {"category": category} | ({"facility": facility} if facility else {})
+
+
+def _source(scheme, path: str, **dims: str):
+    """The :class:`~healthcover.sources.Source` of a rule's cell (its own, else the rule's)."""
+    p = scheme.param(path)
+    try:
+        leaf = p.cells.get(scheme.cell_key(p, {k: v for k, v in dims.items() if v}))
+    except hc.HealthcoverError:
+        leaf = None
+    return leaf.source if leaf is not None and leaf.source is not None else p.source
 
 
 def cost_curve(
@@ -356,62 +412,34 @@ _COLOURS = {"fund": "#2e7d32", "patient": "#c62828"}
 _PART_COLOURS = ["#2e7d32", "#ef9a9a", "#ce93d8", "#ffcc80", "#e57373", "#b71c1c", "#757575"]
 
 
-def breakdown_chart(result: ClaimResult, lang: str) -> alt.Chart:
-    """Two bars, fund and patient; the patient's split by why they pay."""
+def breakdown_chart(result: ClaimResult, lang: str):
+    """Two bars, fund and patient; the patient's split by why they pay
+    (:func:`healthcover.plotting.stacked_bars_chart`)."""
+    from healthcover.plotting import stacked_bars_chart
+
     df = result.breakdown.copy()
     df = df[df["amount"] > 0].copy()
     df["payer_label"] = [text(p, lang) for p in df["payer"]]
     df["component_label"] = [text(c, lang) for c in df["component"]]
     keys = ["fund_pays", *_PARTS]
-    order = [text(c, lang) for c in keys]
-    df["component_order"] = [keys.index(c) for c in df["component"]]
-    amount = text("amount_cny", lang)
-    return (
-        alt.Chart(df)
-        .mark_bar()
-        .encode(
-            y=alt.Y("payer_label:N", title=None, sort=[text("fund", lang), text("patient", lang)]),
-            x=alt.X("amount:Q", title=amount, stack="zero"),
-            color=alt.Color(
-                "component_label:N",
-                title=text("component", lang),
-                scale=alt.Scale(domain=order, range=_PART_COLOURS),
-            ),
-            order=alt.Order("component_order:Q"),
-            tooltip=[alt.Tooltip("component_label:N", title=text("component", lang)),
-                     alt.Tooltip("amount:Q", title=amount, format=",.2f")],
-        )
-        .properties(width=360, height=90, title=text("breakdown", lang))
-    )
+    return stacked_bars_chart(df, y="payer_label", x="amount", part="component_label",
+                              order=[text(c, lang) for c in keys], colours=_PART_COLOURS,
+                              y_order=[text("fund", lang), text("patient", lang)], x_title=text("amount_cny", lang),
+                              part_title=text("component", lang), title=text("breakdown", lang))
 
 
-def curve_chart(curve: pd.DataFrame, current_cost: float, lang: str, title: str) -> alt.Chart:
+def curve_chart(curve: pd.DataFrame, current_cost: float, lang: str, title: str):
     """Who pays what as the cost of one episode grows: fund (below) and patient (above)
     stacked to the cost itself; a dashed rule marks this episode's cost."""
+    from healthcover.plotting import stacked_areas_chart
+
     df = curve.copy()
     df["payer_label"] = [text(p, lang) for p in df["payer"]]
-    df["payer_order"] = (df["payer"] == "patient").astype(int)
-    labels = [text("fund", lang), text("patient", lang)]
-    areas = (
-        alt.Chart(df)
-        .mark_area(opacity=0.85)
-        .encode(
-            x=alt.X("cost:Q", title=text("cost_axis", lang)),
-            y=alt.Y("amount:Q", title=text("amount_cny", lang), stack="zero"),
-            color=alt.Color(
-                "payer_label:N",
-                title=text("payer", lang),
-                scale=alt.Scale(domain=labels, range=[_COLOURS["fund"], _COLOURS["patient"]]),
-            ),
-            order=alt.Order("payer_order:Q"),
-        )
-    )
-    here = (
-        alt.Chart(pd.DataFrame({"cost": [float(current_cost)]}))
-        .mark_rule(strokeDash=[4, 3], color="#000")
-        .encode(x="cost:Q")
-    )
-    return (areas + here).properties(width=400, height=200, title=title)
+    return stacked_areas_chart(df, x="cost", y="amount", part="payer_label",
+                               order=[text("fund", lang), text("patient", lang)],
+                               colours=[_COLOURS["fund"], _COLOURS["patient"]], x_title=text("cost_axis", lang),
+                               y_title=text("amount_cny", lang), part_title=text("payer", lang),
+                               rule_at=current_cost, title=title)
 
 
 # ---------------------------------------------------------------------------------------
@@ -462,33 +490,210 @@ class _EpisodeRow:
         return Episode(self.care.value, self.facility.value, self.cost.value, self.special.value)
 
 
-class ClaimCalculator:
-    """Controls, results and charts of the claim calculator, on a :class:`Page`."""
+def _curve_max(cost: float) -> float:
+    """A round axis end above this cost, so the marker sits inside the curve."""
+    target = max(2.0 * float(cost), 20.0)
+    step = 10 ** np.floor(np.log10(target))
+    return float(np.ceil(target / step) * step)
 
-    def __init__(self, lang: str = "zh", scheme_id: str | None = None, interactive: bool = False):
+
+_CSS = """
+<style>
+.hc-assumptions { border-left: 4px solid #1565c0; background: #e3f2fd; padding: 4px 10px; margin: 4px 0; font-size: 13px; }
+.hc-assumptions ul, .hc-unavailable ul { margin: 0.2em 0; padding-left: 1.2em; }
+.hc-unavailable { font-size: 13px; }
+.hc-unavailable summary { cursor: pointer; color: #1565c0; }
+.hc-episodes td.num, .hc-rules td.num { white-space: nowrap; }
+</style>
+"""
+
+
+def _summary_html(r: ClaimResult, lang: str) -> str:
+    def box(key, amount, colour, cls):
+        return (f'<div class="{cls}" style="display:inline-block;margin-right:2.5em">'
+                f'<div>{html.escape(text(key, lang))}</div>'
+                f'<div class="hc-big" style="color:{colour}">{html.escape(fmt_money(amount, lang, exact=True))}</div></div>')
+
+    return (box("fund_pays", r.fund_paid, _COLOURS["fund"], "hc-fund")
+            + box("you_pay", r.oop, _COLOURS["patient"], "hc-oop")
+            + box("total_cost", r.cost, "inherit", "hc-cost-total"))
+
+
+def _table(headers: list[tuple[str, bool]], rows: list[list[str]]) -> str:
+    head = "".join(f'<th class="{"num" if num else ""}">{h}</th>' for h, num in headers)
+    body = "".join(
+        "<tr>" + "".join(f'<td class="{"num" if num else ""}">{c}</td>' for c, (_, num) in zip(row, headers)) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+_HEAD_TERMS = {"eligible_cost": "eligible_cost", "deductible": "deductible", "rate": "rate", "you_pay": "oop"}
+
+
+def _head(key: str, lang: str) -> str:
+    return term(_HEAD_TERMS[key], lang, text(key, lang)) if key in _HEAD_TERMS else html.escape(text(key, lang))
+
+
+def _note(e, lang: str) -> str:
+    if e.limit_reason == "annual_limit":
+        return text("limit_reached", lang)
+    if e.limit_reason == "per_claim_limit":
+        return text("per_claim_limit", lang)
+    if e.limit_reason == "not_covered":
+        return text("not_covered_care", lang)
+    return ""
+
+
+def _episodes_html(r: ClaimResult, lang: str) -> str:
+    s = r.scheme
+    keys = ["episode", "care", "facility", "total_cost", "eligible_cost", "deductible", "rate", "fund_pays", "you_pay"]
+    headers = [(_head(k, lang), k not in ("episode", "care", "facility")) for k in keys] + [("", False)]
+    rows = []
+    for e in r.episodes.itertuples():  # a handful of episodes, not a hot path
+        rows.append([
+            str(e.episode),
+            html.escape(text(_code_label(s, "care", e.care), lang)),
+            html.escape(text(_code_label(s, "facility", e.facility), lang)) if e.facility else "",
+            fmt_money(e.cost, lang, exact=True),
+            fmt_money(e.eligible_cost, lang, exact=True),
+            fmt_money(e.deductible, lang, exact=True),
+            fmt_pct(e.rate, lang),
+            fmt_money(e.fund_paid, lang, exact=True),
+            fmt_money(e.oop, lang, exact=True),
+            html.escape(_note(e, lang)),
+        ])
+    parts = "".join(
+        f"<tr><td>{html.escape(text(row.component, lang))}</td>"
+        f'<td class="num">{fmt_money(row.amount, lang, exact=True)}</td></tr>'
+        for row in r.breakdown.itertuples() if row.amount
+    )
+    return (f"<h3>{html.escape(text('episodes', lang))}</h3>" + _table(headers, rows)
+            + f"<h3>{html.escape(text('breakdown', lang))}</h3><table class='hc-breakdown'>{parts}</table>")
+
+
+def _episodes_frame(r: ClaimResult, lang: str) -> pd.DataFrame:
+    """The episodes for download: inputs and what the engine computed, named in ``lang``."""
+    s = r.scheme
+    t = r.episodes
+    out = pd.DataFrame({
+        text("episode", lang): t["episode"],
+        text("care", lang): [text(_code_label(s, "care", c), lang) for c in t["care"]],
+        text("facility", lang): [text(_code_label(s, "facility", f), lang) if f else "" for f in t["facility"]],
+        text("total_cost", lang): t["cost"], text("eligible_cost", lang): t["eligible_cost"],
+        text("deductible", lang): t["deductible"], text("rate", lang): t["rate"],
+        text("fund_pays", lang): t["fund_paid"], text("you_pay", lang): t["oop"],
+        "": [_note(e, lang) for e in t.itertuples()],
+    })
+    return out
+
+
+def _money(v, lang: str) -> str:
+    return fmt_money(float(v), lang, exact=True)
+
+
+def _rule_value(row, lang: str) -> str:
+    v = row.value
+    if row.rule in ("deductible", "annual_limit", "per_claim_limit"):
+        s = _money(v, lang)
+    elif row.rule in ("rate", "special_exam_selfpay_share"):
+        s = fmt_pct(v, lang)
+    elif row.rule == "bands":
+        s = "; ".join(
+            f"{'≤ ' + _money(u, lang) if u is not None else '>'}: {fmt_pct(rt, lang)}"
+            for u, rt in (v or [])
+        ) if isinstance(v, (list, tuple)) else str(v)
+    elif row.rule == "covered":
+        s = text("not_covered_care", lang) if not v else "✓"
+    elif row.rule == "enrolment_bonus":
+        s = "+" + fmt_pct(float(v), lang) if not isinstance(v, bool) else ("✓" if v else "—")
+    else:
+        s = str(v)
+    if row.extra in ("per_year", "per_claim", "fund", "cost"):
+        s += f" ({text({'fund': 'fund_basis', 'cost': 'cost_basis'}.get(row.extra, row.extra), lang)})"
+    share = row.rule in ("rate", "special_exam_selfpay_share")
+    bound = (lambda x: fmt_pct(x, lang)) if share else (lambda x: _money(x, lang))
+    if row.kind == "range":
+        s += f" · {text('document_range', lang)} {bound(row.lo)}–{bound(row.hi)}, {text('default_used', lang)}"
+    elif row.kind == "at_least":
+        s += f" · {text('at_least', lang)} {bound(row.lo)}"
+    elif row.kind == "at_most":
+        s += f" · {text('at_most', lang)} {bound(row.hi)}"
+    elif row.kind == "approx":
+        s = f"{text('around', lang)} {s}"
+    elif row.kind == "not_stated":
+        s += f" · {text('assumed_here', lang)}"
+    if row.reached:
+        s += f" · {text('limit_reached', lang)}"
+    return s
+
+
+_RULE_TERMS = {"deductible": "deductible", "rate": "rate", "bands": "rate", "annual_limit": "annual_limit",
+               "per_claim_limit": "per_claim_limit", "enrolment_bonus": "enrolment_bonus",
+               "special_exam_selfpay_share": "special_exam"}
+
+
+def _rules_html(r: ClaimResult, lang: str) -> str:
+    s = r.scheme
+    headers = [(html.escape(text("rule", lang)), False), (html.escape(text("applies_to", lang)), False),
+               (html.escape(text("value_used", lang)), False)]
+    rows = []
+    for row in r.rules.itertuples():
+        where = "" if row.care == "*" else " · ".join(
+            x for x in (text(_code_label(s, "care", row.care), lang),
+                        text(_code_label(s, "facility", row.facility), lang) if row.facility else "") if x)
+        name = term(_RULE_TERMS[row.rule], lang, text(row.rule, lang)) if row.rule in _RULE_TERMS else \
+            html.escape(text(row.rule, lang))
+        rows.append([name, html.escape(where), html.escape(_rule_value(row, lang))])
+    return f"<h3>{html.escape(text('rules_applied', lang))}</h3>" + _table(headers, rows)
+
+
+def _rules_frame(r: ClaimResult, lang: str) -> pd.DataFrame:
+    s = r.scheme
+    return pd.DataFrame({
+        text("rule", lang): [text(x, lang) for x in r.rules["rule"]],
+        text("applies_to", lang): ["" if c == "*" else " · ".join(
+            x for x in (text(_code_label(s, "care", c), lang), text(_code_label(s, "facility", f), lang) if f else "") if x)
+            for c, f in zip(r.rules["care"], r.rules["facility"])],
+        text("value_used", lang): [_rule_value(row, lang) for row in r.rules.itertuples()],
+        text("source", lang): [cite(src, lang) for src in r.rules["source"]],
+    })
+
+
+class ClaimCalculator:
+    """Controls, results and charts of the claim calculator, on a :class:`Page`.
+
+    ``state`` (a shared link's query string) opens a scenario: ``lang``, ``scheme``, ``variant``,
+    ``category``, ``years`` and ``e1`` .. ``e6`` (``care,facility,cost,special``)."""
+
+    def __init__(self, lang: str = "zh", scheme_id: str | None = None, interactive: bool = False,
+                 state: Mapping[str, str] | None = None):
         self.page = page = Page("claim_calculator", subtitle="claim_calculator_sub", lang=lang)
         schemes = _claim_schemes()
         if not schemes:
             raise hc.HealthcoverError("no scheme file with claim rules loads; see data/schemes/")
-        self.scheme = widgets.Dropdown(layout=widgets.Layout(width="560px"))
-        self.variant = widgets.Dropdown(layout=widgets.Layout(width="560px"))
-        self.category = widgets.Dropdown(layout=widgets.Layout(width="560px"))
+        self.schemes = schemes
+        self.scheme = widgets.Dropdown(layout=widgets.Layout(width="560px", max_width="100%"))
+        self.variant = widgets.Dropdown(layout=widgets.Layout(width="560px", max_width="100%"))
+        self.category = widgets.Dropdown(layout=widgets.Layout(width="560px", max_width="100%"))
         self.years = widgets.BoundedIntText(value=1, min=1, max=60, layout=widgets.Layout(width="260px"))
-        for w, cls, key in ((self.scheme, "hc-scheme", "scheme"), (self.variant, "hc-variant", "variant"),
-                            (self.category, "hc-category", "category"), (self.years, "hc-years", "years_enrolled")):
+        for w, cls, key, hint in ((self.scheme, "hc-scheme", "scheme", None), (self.variant, "hc-variant", "variant", None),
+                                  (self.category, "hc-category", "category", None),
+                                  (self.years, "hc-years", "years_enrolled", "enrolment_bonus")):
             w.add_class(cls)
             w.style = {"description_width": "150px"}
-            page.bind(w, key)
-        page.bind_options(self.scheme, [({"zh": t.zh, "en": t.en}, s) for s, t in schemes.items()])
-        if scheme_id is not None:
-            self.scheme.value = scheme_id
-        elif DEFAULT_SCHEME in schemes:
-            self.scheme.value = DEFAULT_SCHEME
+            page.bind(w, key, help=hint)
+        page.bind_options(self.scheme, [({"zh": scheme_name(s, "zh"), "en": scheme_name(s, "en")}, s) for s in schemes])
+        with page.batch():
+            if scheme_id is not None:
+                self.scheme.value = scheme_id
+            elif DEFAULT_SCHEME in schemes:
+                self.scheme.value = DEFAULT_SCHEME
 
         self.rows = [_EpisodeRow(page, i) for i in range(MAX_EPISODES)]
         self.n_episodes = 1
-        self.add = widgets.Button(icon="plus")
-        self.remove = widgets.Button(icon="minus")
+        self.add = widgets.Button(icon="plus", layout=widgets.Layout(width="auto"))
+        self.remove = widgets.Button(icon="minus", layout=widgets.Layout(width="auto"))
         self.add.add_class("hc-add-episode")
         self.remove.add_class("hc-remove-episode")
         page.bind(self.add, "add_episode")
@@ -498,20 +703,20 @@ class ClaimCalculator:
 
         self.summary = widgets.HTML()
         self.summary.add_class("hc-summary")
-        self.episodes_html = widgets.HTML()
-        self.episodes_html.add_class("hc-episodes")
-        self.episodes_html.add_class("hc-result")
-        self.rules_html = widgets.HTML()
-        self.rules_html.add_class("hc-rules")
-        self.rules_html.add_class("hc-result")
-        self.breakdown = chart_widget(_empty_chart(), interactive=interactive, lang=lang)
-        self.breakdown.add_class("hc-breakdown-chart")
-        self.curve = chart_widget(_empty_chart(), interactive=interactive, lang=lang)
-        self.curve.add_class("hc-curve-chart")
+        self.assumptions_html = widgets.HTML()
+        self.assumptions_html.add_class("hc-assumptions-box")
+        self.unavailable = widgets.HTML()
+        self.unavailable.add_class("hc-unavailable-box")
+        self.episodes_html = TablePanel(page, "claim-episodes", "hc-episodes")
+        self.rules_html = TablePanel(page, "claim-rules", "hc-rules")
+        self.breakdown = ChartPanel(page, "claim-breakdown", "hc-breakdown-chart", lang=lang)
+        self.curve = ChartPanel(page, "claim-cost-curve", "hc-curve-chart", lang=lang)
         self.result: ClaimResult | None = None
 
         page.set_body(
-            widgets.VBox([self.scheme, self.variant, self.category, self.years]),
+            widgets.HTML(_CSS),
+            widgets.VBox([self.scheme, self.variant, self.unavailable, self.category, self.years]),
+            self.assumptions_html,
             widgets.VBox([r.box for r in self.rows]),
             widgets.HBox([self.add, self.remove]),
             self.summary,
@@ -527,47 +732,113 @@ class ClaimCalculator:
         page.on_lang(self.update)
         page.on_error(self._blank)
         page.safe(self._scheme_changed)()
+        if state:
+            self.apply_state(state)
+
+    # -- state ----------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"scheme": self.scheme.value, "variant": self.variant.value,
+                               "category": self.category.value}
+        if self.years.layout.display is None:
+            out["years"] = self.years.value
+        for i, row in enumerate(self.rows[: self.n_episodes], 1):
+            e = row.episode()
+            out[f"e{i}"] = f"{e.care},{e.facility},{e.cost:g},{e.special_exam_cost:g}"
+        return out
+
+    def apply_state(self, state: Mapping[str, str]) -> None:
+        """Open the scenario of a shared link (see :meth:`state`); invalid values are ignored."""
+        page = self.page
+        state = dict(state or {})
+        with page.batch():
+            if state.get("lang") in ("zh", "en"):
+                page.language.value = state["lang"]
+            if state.get("scheme") in self.schemes and state["scheme"] != self.scheme.value:
+                self.scheme.value = state["scheme"]
+                self._scheme_defaults()
+            for w, key in ((self.variant, "variant"), (self.category, "category")):
+                if state.get(key) in [v for _, v in w.options]:
+                    w.value = state[key]
+            try:
+                if "years" in state:
+                    self.years.value = min(max(int(state["years"]), self.years.min), self.years.max)
+            except ValueError:
+                pass
+            episodes = [state[f"e{i}"] for i in range(1, MAX_EPISODES + 1) if f"e{i}" in state]
+            for row, raw in zip(self.rows, episodes):
+                parts = raw.split(",")
+                if len(parts) != 4:
+                    continue
+                care, fac, cost, special = parts
+                if care in [v for _, v in row.care.options]:
+                    row.care.value = care
+                if fac in [v for _, v in row.facility.options]:
+                    row.facility.value = fac
+                for w, v in ((row.cost, cost), (row.special, special)):
+                    try:
+                        w.value = min(max(float(v), w.min), w.max)
+                    except ValueError:
+                        pass
+            if episodes:
+                self.n_episodes = len(episodes)
+        self._show_rows()
+        page.safe(self.update)()
 
     # -- controls -------------------------------------------------------------------------
-    def _scheme_changed(self) -> None:
+    def _scheme_defaults(self) -> None:
         page = self.page
         s = _scheme(self.scheme.value, None)
-        with page.batch():
-            page.bind_options(self.variant, [(_code_label(s, "variant", v), v) for v in s.variants] or [("—", None)])
-            if s.variant is not None:
-                self.variant.value = s.variant
-            page.bind_options(self.category, [(_code_label(s, "category", c), c) for c in s.categories])
-            cares = [(_code_label(s, "care", c), c) for c in s.care_types]
-            facs = [(_code_label(s, "facility", f), f) for f in s.facilities]
-            for row in self.rows:
-                page.bind_options(row.care, cares)
-                page.bind_options(row.facility, facs)
-                if "inpatient" in s.care_types:
-                    row.care.value = "inpatient"
-                if "county" in s.facilities:
-                    row.facility.value = "county"
-            # Hide what a scheme does not have (no variants, no facility levels).
-            self.variant.layout.display = None if s.variants else "none"
-            for row in self.rows:
-                row.facility.layout.display = None if s.facilities else "none"
-            has_bonus = any(s.has(f"benefits.{c}.enrolment_bonus") for c in s.care_types)
-            self.years.layout.display = None if has_bonus else "none"
-            page.set_sources(self._sources(s))
+        page.bind_options(self.variant, [(_code_label(s, "variant", v), v) for v in s.variants] or [("—", None)])
+        if s.variant is not None:
+            self.variant.value = s.variant
+        page.bind_options(self.category, [(_code_label(s, "category", c), c) for c in s.categories])
+        cares = [(_code_label(s, "care", c), c) for c in s.care_types]
+        facs = [(_code_label(s, "facility", f), f) for f in s.facilities] or [("—", "")]
+        first = default_episode(s)
+        for row in self.rows:
+            page.bind_options(row.care, cares)
+            page.bind_options(row.facility, facs)
+            row.care.value = first.care
+            row.facility.value = first.facility
+            row.cost.value = first.cost
+            row.special.value = 0.0
+        # Hide what a scheme does not have (no variants, no facility levels).
+        self.variant.layout.display = None if s.variants else "none"
+        for row in self.rows:
+            row.facility.layout.display = None if s.facilities else "none"
+        has_bonus = any(s.has(f"benefits.{c}.enrolment_bonus") for c in s.care_types)
+        self.years.layout.display = None if has_bonus else "none"
+
+    def _scheme_changed(self) -> None:
+        with self.page.batch():
+            self._scheme_defaults()
         self._show_rows()
         self.update()
 
-    def _sources(self, s) -> list:
-        m = s.meta
-        doc = " ".join(x for x in (m.document_number or "",) if x)
-        items = [
-            {"zh": f"{m.title.zh} {doc}".strip(), "en": f"{m.title.en} {doc}".strip()},
-        ]
-        if m.issuer is not None:
-            items.append({"zh": m.issuer.zh, "en": m.issuer.en})
-        items.append(m.source.cite())
+    def _sources(self, r: ClaimResult) -> list:
+        s = r.scheme
+        meta = s.meta
+        own = meta.source.doc
+
+        def heading(lang: str) -> str:
+            name = document_name(own, meta.source.article, lang) or scheme_name(s.id, lang)
+            issuer = getattr(meta.issuer, lang) if meta.issuer is not None else ""
+            parts = [f"《{name}》" if lang == "zh" else name, *(x for x in (meta.document_number,) if x), issuer]
+            return (f"<b>{html.escape(text('src_heading', lang))}</b>{'：' if lang == 'zh' else ': '}"
+                    + html.escape(" · ".join(p for p in parts if p)))
+
+        items: list[Any] = [heading]
+        for row in r.rules.drop_duplicates(["rule", "citation"]).itertuples():
+            src = row.source
+
+            def item(lang: str, row=row, src=src) -> str:
+                name = text(row.rule, lang)
+                return html.escape(f"{name}{'：' if lang == 'zh' else ': '}{cite(src, lang, own_doc=own)}")
+            items.append(item)
+        for a in _assumptions(s).itertuples():
+            items.append(lambda lang, a=a: html.escape(f"{text(a.rule, lang)}{'：' if lang == 'zh' else ': '}"
+                                                       f"{cite(a.source, lang)}"))
         items.append("one_year_note")
-        items.append({"zh": f"计算工具：healthcover {hc.__version__}（{s.file.name}）",
-                      "en": f"Computed with healthcover {hc.__version__} ({s.file.name})"})
         return items
 
     def _add(self) -> None:
@@ -595,140 +866,71 @@ class ClaimCalculator:
         result = calculate(self.scheme.value, self.variant.value, self.category.value,
                            episodes, self.years.value)
         first = episodes[0]
+        s = result.scheme
+        self.result = result
+        # The numbers first; the charts follow.
+        self.summary.value = _summary_html(result, lang)
+        self.episodes_html.update(_episodes_html(result, lang), _episodes_frame(result, lang))
+        self.rules_html.update(_rules_html(result, lang), _rules_frame(result, lang))
+        self.assumptions_html.value = _assumptions_html(s, lang)
+        offered, blocked = claim_schemes()
+        lis = "".join(f"<li><b>{html.escape(scheme_name(b.scheme_id, lang))}</b>{'：' if lang == 'zh' else ': '}"
+                      f"{html.escape(getattr(b, 'reason_' + lang))}</li>" for b in blocked.itertuples())
+        self.unavailable.value = (f'<details class="hc-unavailable"><summary>{html.escape(text("unavailable_title", lang))}'
+                                  f"</summary><ul>{lis}</ul></details>") if lis else ""
         curve = cost_curve(self.scheme.value, self.variant.value, self.category.value,
                            first.care, first.facility, self.years.value,
                            max_cost=_curve_max(first.cost))
-        s = result.scheme
-        title = (f"{text('curve_title', lang)} · {text(_code_label(s, 'care', first.care), lang)} · "
-                 f"{text(_code_label(s, 'facility', first.facility), lang)}")
-        self.result = result
-        self.summary.value = _summary_html(result, lang)
-        self.episodes_html.value = _episodes_html(result, lang)
-        self.rules_html.value = _rules_html(result, lang)
-        self.breakdown.update(breakdown_chart(result, lang), lang=lang)
-        self.curve.update(curve_chart(curve, first.cost, lang, title), lang=lang)
+        title = (f"{text('curve_title', lang)} · {text(_code_label(s, 'care', first.care), lang)}"
+                 + (f" · {text(_code_label(s, 'facility', first.facility), lang)}" if first.facility else ""))
+        self.breakdown.update(breakdown_chart(result, lang).to_dict(), lang=lang)
+        self.curve.update(curve_chart(curve, first.cost, lang, title).to_dict(), lang=lang)
+        self.page.set_sources(self._sources(result))
+        self.page.set_query(self.state())
 
     def _blank(self) -> None:
         self.result = None
         self.summary.value = ""
-        self.episodes_html.value = ""
-        self.rules_html.value = ""
+        self.episodes_html.clear()
+        self.rules_html.clear()
 
 
-def _curve_max(cost: float) -> float:
-    """A round axis end above this cost, so the marker sits inside the curve."""
-    target = max(2.0 * float(cost), 10_000.0)
-    step = 10 ** np.floor(np.log10(target))
-    return float(np.ceil(target / step) * step)
+def _assumptions(scheme) -> pd.DataFrame:
+    """The cited assumptions this scheme runs on here: rule, value, source."""
+    from healthcover import data
 
-
-def _empty_chart() -> alt.Chart:
-    return alt.Chart(pd.DataFrame({"x": [0.0]})).mark_point(opacity=0).encode(x="x:Q")
-
-
-def _summary_html(r: ClaimResult, lang: str) -> str:
-    def box(key, amount, colour, cls):
-        return (f'<div class="{cls}" style="display:inline-block;margin-right:2.5em">'
-                f'<div>{html.escape(text(key, lang))}</div>'
-                f'<div class="hc-big" style="color:{colour}">{html.escape(fmt_money(amount, lang, exact=True))}</div></div>')
-
-    return (box("fund_pays", r.fund_paid, _COLOURS["fund"], "hc-fund")
-            + box("you_pay", r.oop, _COLOURS["patient"], "hc-oop")
-            + box("total_cost", r.cost, "inherit", "hc-cost-total"))
-
-
-def _table(headers: list[tuple[str, bool]], rows: list[list[str]]) -> str:
-    head = "".join(f'<th class="{"num" if num else ""}">{html.escape(h)}</th>' for h, num in headers)
-    body = "".join(
-        "<tr>" + "".join(f'<td class="{"num" if num else ""}">{c}</td>' for c, (_, num) in zip(row, headers)) + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _episodes_html(r: ClaimResult, lang: str) -> str:
-    s = r.scheme
-    headers = [(text("episode", lang), False), (text("care", lang), False), (text("facility", lang), False),
-               (text("total_cost", lang), True), (text("eligible_cost", lang), True),
-               (text("deductible", lang), True), (text("rate", lang), True),
-               (text("fund_pays", lang), True), (text("you_pay", lang), True), ("", False)]
     rows = []
-    for e in r.episodes.itertuples():  # a handful of episodes, not a hot path
-        note = ""
-        if e.limit_reason == "annual_limit":
-            note = text("limit_reached", lang)
-        elif e.limit_reason == "per_claim_limit":
-            note = text("per_claim_limit", lang)
-        elif e.limit_reason == "not_covered":
-            note = text("not_covered_care", lang)
-        rows.append([
-            str(e.episode),
-            html.escape(text(_code_label(s, "care", e.care), lang)),
-            html.escape(text(_code_label(s, "facility", e.facility), lang)),
-            fmt_money(e.cost, lang, exact=True),
-            fmt_money(e.eligible_cost, lang, exact=True),
-            fmt_money(e.deductible, lang, exact=True),
-            fmt_pct(e.rate, lang),
-            fmt_money(e.fund_paid, lang, exact=True),
-            fmt_money(e.oop, lang, exact=True),
-            html.escape(note),
-        ])
-    parts = "".join(
-        f"<tr><td>{html.escape(text(row.component, lang))}</td>"
-        f'<td class="num">{fmt_money(row.amount, lang, exact=True)}</td></tr>'
-        for row in r.breakdown.itertuples() if row.amount
-    )
-    return (f"<h3>{html.escape(text('episodes', lang))}</h3>" + _table(headers, rows)
-            + f"<h3>{html.escape(text('breakdown', lang))}</h3><table class='hc-breakdown'>{parts}</table>")
+    try:
+        m = data.population_mapping(scheme.id)
+    except hc.HealthcoverError:
+        return pd.DataFrame(columns=["key", "rule", "value", "source"])
+    if not m.runnable:
+        return pd.DataFrame(columns=["key", "rule", "value", "source"])
+    table = data.population_assumptions(scheme.id, scheme.variant)
+    cited = {k: c for g in m.assumptions.values() for k, c in g.items()}
+    for r in table.itertuples():
+        c = cited.get(r.key)
+        src = c.source if c is not None else m.wage["average_wage"].source if "average_wage" in m.wage else None
+        rows.append({"key": r.key, "rule": r.key.split(".")[2], "value": r.value, "source": src})
+    return pd.DataFrame(rows, columns=["key", "rule", "value", "source"])
 
 
-def _rule_value(row, lang: str) -> str:
-    v = row.value
-    if row.rule in ("deductible", "annual_limit", "per_claim_limit"):
-        s = fmt_money(v, lang, exact=True)
-    elif row.rule in ("rate", "special_exam_selfpay_share"):
-        s = fmt_pct(v, lang)
-    elif row.rule == "bands":
-        s = "; ".join(
-            f"{'≤ ' + fmt_money(u, lang, exact=True) if u is not None else '>'}: {fmt_pct(rt, lang)}"
-            for u, rt in (v or [])
-        ) if isinstance(v, (list, tuple)) else str(v)
-    elif row.rule == "covered":
-        s = text("not_covered_care", lang) if not v else "✓"
-    elif row.rule == "enrolment_bonus":
-        s = "+" + fmt_pct(float(v), lang) if not isinstance(v, bool) else ("✓" if v else "—")
-    else:
-        s = str(v)
-    if row.extra in ("per_year", "per_claim", "fund", "cost"):
-        s += f" ({text({'fund': 'fund_basis', 'cost': 'cost_basis'}.get(row.extra, row.extra), lang)})"
-    if row.kind == "range":
-        s += f" · {text('document_range', lang)} {row.lo:g}–{row.hi:g}, {text('default_used', lang)}"
-    elif row.kind == "at_least":
-        s += f" · {text('at_least', lang)} {row.lo:g}"
-    elif row.kind == "at_most":
-        s += f" · {text('at_most', lang)} {row.hi:g}"
-    elif row.kind == "approx":
-        s = f"{text('around', lang)} {s}"
-    if row.reached:
-        s += f" · {text('limit_reached', lang)}"
-    return s
+def _assumptions_html(scheme, lang: str) -> str:
+    a = _assumptions(scheme)
+    if a.empty:
+        return ""
+    lis = []
+    for r in a.itertuples():
+        value = fmt_pct(r.value, lang) if r.rule in ("rate",) else fmt_money(r.value, lang, exact=True)
+        lis.append(f"<li>{html.escape(text(r.rule, lang))}{'：' if lang == 'zh' else ': '}{html.escape(value)}</li>")
+    return (f'<div class="hc-assumptions"><b>{html.escape(text("assumptions_title", lang))}</b>'
+            f"<ul>{''.join(lis)}</ul></div>")
 
 
-def _rules_html(r: ClaimResult, lang: str) -> str:
-    s = r.scheme
-    headers = [(text("rule", lang), False), (text("applies_to", lang), False),
-               (text("value_used", lang), False), (text("source", lang), False)]
-    rows = []
-    for row in r.rules.itertuples():
-        where = "" if row.care == "*" else (
-            f"{text(_code_label(s, 'care', row.care), lang)} · {text(_code_label(s, 'facility', row.facility), lang)}")
-        rows.append([html.escape(text(row.rule, lang)), html.escape(where),
-                     html.escape(_rule_value(row, lang)), html.escape(row.citation)])
-    return f"<h3>{html.escape(text('rules_applied', lang))}</h3>" + _table(headers, rows)
-
-
-def claim_calculator(lang: str = "zh", scheme_id: str | None = None, interactive: bool = False) -> Page:
-    """The claim-calculator dashboard; the calculator object is ``page.calculator``."""
-    calc = ClaimCalculator(lang=lang, scheme_id=scheme_id, interactive=interactive)
+def claim_calculator(lang: str = "zh", scheme_id: str | None = None, interactive: bool = False,
+                     state: Mapping[str, str] | None = None) -> Page:
+    """The claim-calculator dashboard; the calculator object is ``page.calculator``. ``state``: a
+    shared link's scenario (e.g. ``query_string()``)."""
+    calc = ClaimCalculator(lang=lang, scheme_id=scheme_id, state=state)
     calc.page.calculator = calc
     return calc.page

@@ -4,8 +4,9 @@ Dashboards show every label in the visitor's language, chosen with :func:`langua
 Labels live in one table, :data:`LABELS`, keyed by a short English code; a dashboard adds
 its own with :func:`register`. A label can also be given inline as ``{"zh": ..., "en": ...}``.
 
-Money follows each language's habit: Chinese groups by 万 (10^4) and 亿 (10^8)
-(``1.31万元``, ``2.5亿元``); English uses thousands separators (``CNY 13,100``).
+Numbers are shown at policy precision through Babel's compact decimal formatting: Chinese
+groups by 万 (10^4) and 亿 (10^8) (``1,305万人``, ``571.8亿元``); English writes thousands in
+full and millions and billions in words (``CNY 13,100``, ``CNY 40.1 billion``).
 """
 from __future__ import annotations
 
@@ -94,50 +95,111 @@ def language_toggle(value: str = DEFAULT_LANG) -> widgets.ToggleButtons:
     )
 
 
-def _trim(s: str) -> str:
-    """``"1.50"`` -> ``"1.5"``, ``"2.00"`` -> ``"2"``: fewer digits for people."""
-    return s.rstrip("0").rstrip(".") if "." in s else s
+def _blank(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def fmt_number(x: float, lang: str, digits: int = 2) -> str:
-    """A count or amount without unit: ``1305万`` / ``2.5亿`` in Chinese, ``13,050,000`` in English.
+def _decimals(v: float) -> int:
+    """Policy precision: three or four significant figures, never fewer than the integer part
+    (1.31, 13.1, 571.8, 1,305)."""
+    if v < 10:
+        return 2
+    if v < 1000:
+        return 1
+    return 0
 
-    Chinese switches to 万 from 10,000 and to 亿 from 100,000,000, keeping ``digits``
-    decimals (trailing zeros dropped); below 10,000 and in English it uses thousands
-    separators with up to ``digits`` decimals. NaN and None give ``—``.
+
+def _group(s: str, lang: str) -> str:
+    """Thousands separators on the leading whole number of a compact form: ``1305万`` ->
+    ``1,305万`` (Babel's Chinese compact pattern ``0000万`` writes none)."""
+    from babel.numbers import get_group_symbol
+
+    i = 0
+    while i < len(s) and s[i].isdigit():
+        i += 1
+    if i <= 3:
+        return s
+    head, sep = s[:i], get_group_symbol(_LOCALES[lang])
+    groups = []
+    while len(head) > 3:
+        groups.insert(0, head[-3:])
+        head = head[:-3]
+    return sep.join([head, *groups]) + s[i:]
+
+
+#: Babel locales of the two languages.
+_LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
+#: Below these magnitudes numbers are written in full (13,100); above, compactly (1.31万, 13.1 million).
+_COMPACT_FROM = {"zh": 1e4, "en": 1e6}
+
+
+def _round(v: float, d: int) -> float:
+    """Half away from zero (policy tables), not Python's half-to-even on binary floats."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float(Decimal(repr(v)).quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP))
+
+
+def fmt_number(x: float, lang: str, digits: int | None = None) -> str:
+    """A count or amount without unit, at policy precision, through Babel's compact decimal
+    formatting: ``1,305万`` / ``571.8亿`` in Chinese, ``13.1 million`` / ``40.1 billion`` in
+    English; smaller numbers in full with separators, to four significant figures
+    (``13,100``, ``123,500``). ``digits`` caps the decimals. NaN and None give ``—``.
     """
+    from babel.numbers import format_compact_decimal, format_decimal
+
     check_lang(lang)
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if _blank(x):
         return "—"
     x = float(x)
-    sign = "-" if x < 0 else ""
     a = abs(x)
-    # Pick the unit on the rounded value, so 99,999,999.9 reads 1亿, not 10,000万.
-    if lang == "zh" and round(a / 1e4, digits) >= 1e4:
-        body = _trim(f"{a / 1e8:,.{digits}f}") + "亿"
-    elif lang == "zh" and round(a, digits) >= 1e4:
-        body = _trim(f"{a / 1e4:,.{digits}f}") + "万"
+    sign = "-" if x < 0 else ""
+    loc = _LOCALES[lang]
+
+    def places(v: float) -> int:
+        return _decimals(v) if digits is None else min(digits, _decimals(v))
+
+    full = _round(a, places(a))
+    if full >= 10_000:  # four significant figures: 123,456 -> 123,500
+        k = 10 ** (len(str(int(full))) - 4)
+        full = _round(full / k, 0) * k
+    if full < _COMPACT_FROM[lang]:
+        d = places(a)
+        body = format_decimal(full, format="#,##0" + ("." + "#" * d if d else ""), locale=loc)
     else:
-        body = _trim(f"{a:,.{digits}f}")
-    return sign + body if body != "0" else "0"
+        # The unit is chosen on the rounded value, so 99,999,999.9 reads 1亿, not 10,000万.
+        units = (1e4, 1e8, 1e12) if lang == "zh" else (1e6, 1e9, 1e12)
+        unit = units[0]
+        for u in units:
+            if _round(a / u, places(a / u)) >= 1:
+                unit = u
+        d = places(a / unit)
+        body = format_compact_decimal(_round(a / unit, d) * unit, format_type="short" if lang == "zh" else "long",
+                                      locale=loc, fraction_digits=d)
+        body = _group(body, lang)
+    if body in ("0", "0.0"):
+        return "0"
+    return sign + body
 
 
-def fmt_money(x: float, lang: str, digits: int = 2, exact: bool = False) -> str:
-    """Money in yuan for people: ``1.31万元``, ``2.5亿元``, ``850元``; ``CNY 13,100``.
+def fmt_money(x: float, lang: str, digits: int | None = None, exact: bool = False) -> str:
+    """Money in yuan for people, at policy precision: ``1.31万元``, ``571.8亿元``, ``850元``;
+    ``CNY 13,100``, ``CNY 40.1 billion``.
 
     ``exact=True`` keeps every fen with thousands separators in both languages
     (``13,100.50元``, ``CNY 13,100.50``), for a claim where the fen matters.
 
-    >>> fmt_money(13100, "zh"), fmt_money(2.5e8, "zh"), fmt_money(13100, "en")
-    ('1.31万元', '2.5亿元', 'CNY 13,100')
+    >>> fmt_money(13100, "zh"), fmt_money(5.718e10, "zh"), fmt_money(4.0107e10, "en")
+    ('1.31万元', '571.8亿元', 'CNY 40.1 billion')
     """
+    from babel.numbers import format_decimal
+
     check_lang(lang)
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if _blank(x):
         return "—"
+    x = float(x)
     if exact:
-        x = float(x)
-        body = f"{abs(x):,.2f}"
-        body = body.removesuffix(".00")
+        body = format_decimal(abs(x), format="#,##0.00", locale=_LOCALES[lang]).removesuffix(".00")
         sign = "-" if x < 0 and body != "0" else ""
         return f"{sign}{body}元" if lang == "zh" else f"{sign}CNY {body}"
     body = fmt_number(x, lang, digits)
@@ -147,9 +209,43 @@ def fmt_money(x: float, lang: str, digits: int = 2, exact: bool = False) -> str:
     return f"{sign}CNY {body}"
 
 
-def fmt_pct(share: float, lang: str, digits: int = 1) -> str:
-    """A share as a percentage: ``0.125`` -> ``12.5%`` (the same in both languages)."""
+def fmt_count(x: float, lang: str, unit: Label | None = None) -> str:
+    """A count of people or households: ``1,305万人``, ``13.1 million persons``; whole numbers
+    below the compact range (``2,000户``)."""
     check_lang(lang)
-    if share is None or (isinstance(share, float) and math.isnan(share)):
+    if _blank(x):
         return "—"
-    return _trim(f"{100 * float(share):.{digits}f}") + "%"
+    body = fmt_number(round(float(x)) if abs(float(x)) < _COMPACT_FROM[lang] else float(x), lang)
+    if unit is None:
+        return body
+    u = text(unit, lang)
+    return f"{body}{u}" if lang == "zh" else f"{body} {u}"
+
+
+def fmt_pct(share: float, lang: str, digits: int = 1) -> str:
+    """A share as a percentage: ``0.125`` -> ``12.5%`` (the same in both languages); a positive
+    share too small to show at this precision reads ``< 0.1%``."""
+    check_lang(lang)
+    if _blank(share):
+        return "—"
+    v = 100 * float(share)
+    if abs(v) < 1e-9:  # -0.0 and rounding noise of a zero probability
+        v = 0.0
+    if 0 < abs(v) < 0.5 * 10 ** -digits:
+        return ("< " if v > 0 else "> -") + f"{10 ** -digits:.{digits}f}%"
+    s = f"{v:.{digits}f}"
+    s = s.rstrip("0").rstrip(".") if "." in s else s
+    return ("0" if s in ("-0", "") else s) + "%"
+
+
+def fmt_points(change: float, lang: str, digits: int = 2) -> str:
+    """A change of a share in percentage points, signed: ``+0.35个百分点`` / ``+0.35 pp``."""
+    check_lang(lang)
+    if _blank(change):
+        return "—"
+    pts = 100.0 * float(change)
+    s = f"{abs(pts):.{digits}f}".rstrip("0").rstrip(".")
+    if s in ("0", ""):
+        return "±0" + ("个百分点" if lang == "zh" else " pp")
+    sign = "+" if pts > 0 else "−"
+    return f"{sign}{s}" + ("个百分点" if lang == "zh" else " pp")

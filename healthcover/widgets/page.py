@@ -23,16 +23,21 @@ import functools
 import html
 import logging
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import tempfile
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+import anywidget
 import ipywidgets as widgets
+import traitlets
 
 from healthcover.errors import HealthcoverError, NotStatedError
 from healthcover.schemes.model import BENEFIT_RULES
-from healthcover.widgets.i18n import Label, both, language_toggle, text
+from healthcover.widgets.i18n import Label, language_toggle, register, text
 
-__all__ = ["Page", "log"]
+__all__ = ["Bridge", "ChartPanel", "Page", "TablePanel", "VisitorError", "log", "preheat_quietly", "query_string", "quiet_widget_errors"]
 
 log = logging.getLogger("healthcover.widgets")
 if not log.handlers:
@@ -75,9 +80,52 @@ def quiet_widget_errors(shell: Any = None) -> bool:
     return True
 
 
+register({
+    "print": {"zh": "打印", "en": "Print"},
+    "copy_link": {"zh": "复制链接", "en": "Copy link"},
+    "link_copied": {"zh": "链接已复制：打开它即可看到同一方案。", "en": "Link copied: it reopens this scenario."},
+    "download": {"zh": "下载", "en": "Download"},
+    "cannot_compute_inputs": {
+        "zh": "无法按当前输入计算。请调整输入后重试。",
+        "en": "These inputs cannot be computed. Adjust them and try again.",
+    },
+})
+
 _CSS = """
 <style>
-.hc-page { max-width: 1100px; font-size: 14px; }
+.hc-page { max-width: 1180px; font-size: 14px; }
+.hc-page * { box-sizing: border-box; }
+.hc-page .widget-vbox > * { flex-shrink: 0; }
+.hc-toolbar { gap: 6px; }
+.hc-toolbar .widget-button, .hc-download .widget-button { width: auto; padding: 0 10px; }
+.hc-download { gap: 4px; margin: 2px 0 8px 0; }
+.hc-download .widget-button { height: 24px; font-size: 12px; }
+.hc-term { border-bottom: 1px dotted #888; cursor: help; }
+.hc-chart-svg svg { max-width: 100%; height: auto; }
+.hc-page .widget-html-content { white-space: normal; overflow-wrap: break-word; }
+.hc-page .widget-html, .hc-page .widget-html > .widget-html-content { height: auto; }
+.hc-result th { vertical-align: bottom; }
+.hc-page .widget-label, .hc-page .widget-inline-hbox .widget-label { white-space: normal; }
+.hc-result { max-width: 100%; overflow-x: auto; }
+.hc-result table { max-width: 100%; }
+.hc-notice { font-size: 12px; color: #444; }
+@media print {
+  @page { size: A4; margin: 12mm; }
+  html, body, #rendered_cells, #rendered_cells > div, .jp-Cell, .jp-OutputArea, .jp-OutputArea-child,
+  .jp-OutputArea-output, .lm-Widget, .jupyter-widgets, .widget-container, .widget-box {
+    overflow: visible !important; height: auto !important; max-height: none !important; }
+  body { background: #fff !important; }
+  #rendered_cells { padding: 0 !important; }
+  #rendered_cells > div { padding: 0 !important; box-shadow: none !important; }
+  .hc-page { max-width: 100% !important; width: 100% !important; font-size: 10.5pt; }
+  .hc-toolbar, .hc-download, .hc-page .widget-toggle-buttons, .hc-page button { display: none !important; }
+  .hc-chart, .hc-result table, .hc-summary table { break-inside: avoid; }
+  .hc-chart-svg svg { max-width: 100% !important; height: auto !important; }
+  .hc-page .widget-hbox { flex-wrap: wrap !important; }
+  .hc-page .widget-slider, .hc-page .widget-dropdown, .hc-page .widget-text { max-width: 100% !important; }
+  .hc-sources-panel .lm-Widget, .hc-sources-panel .jupyter-widget-Collapse-contents,
+  .hc-sources-panel .p-Collapse-contents { display: block !important; }
+}
 .hc-title h2 { margin: 0.2em 0; }
 .hc-title .hc-subtitle { color: var(--jp-ui-font-color2, #666); }
 .hc-error { border-left: 4px solid #c62828; background: #fdecea; padding: 6px 10px;
@@ -90,6 +138,274 @@ _CSS = """
 .hc-big { font-size: 1.4em; font-weight: 600; }
 </style>
 """
+
+
+_PRIORITY: dict[str, Any] = {"lowered": False, "nice": {}}
+#: The niceness of a kernel Voila preheats for a visitor not yet there: it yields the CPU to the
+#: kernels of viewers already on a page (a pool refilling after a room of viewers arrived).
+PREHEAT_NICE = 19
+
+
+def _threads() -> list[int]:
+    import os
+
+    try:
+        return [int(t) for t in os.listdir("/proc/self/task")]
+    except OSError:  # not Linux: the process as a whole
+        return [0]
+
+
+def _can_restore_priority() -> bool:
+    """Whether this process may raise its priority back after lowering it (root, or a nice
+    limit that allows niceness 0)."""
+    import os
+    import resource
+
+    try:
+        return os.geteuid() == 0 or resource.getrlimit(resource.RLIMIT_NICE)[0] >= 20
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def preheat_quietly() -> bool:
+    """In a kernel Voila preheats (``VOILA_PREHEAT``), run at the lowest CPU priority until a
+    visitor's request arrives (:func:`query_string` restores it), so a pool refilling after a
+    burst of viewers does not slow the pages they are on. Only where the priority can be
+    restored (root, or ``RLIMIT_NICE`` >= 20); elsewhere, and outside Voila, it does nothing.
+    Returns whether the priority was lowered."""
+    import os
+
+    if os.environ.get("VOILA_PREHEAT", "False") != "True" or _PRIORITY["lowered"] or not _can_restore_priority():
+        return False
+    try:
+        for tid in _threads():
+            _PRIORITY["nice"][tid] = os.getpriority(os.PRIO_PROCESS, tid)
+            os.setpriority(os.PRIO_PROCESS, tid, PREHEAT_NICE)
+    except OSError:
+        return False
+    _PRIORITY["lowered"] = True
+    return True
+
+
+def _restore_priority() -> None:
+    import os
+
+    if not _PRIORITY["lowered"]:
+        return
+    # threads started since (the chart renderer's) inherited the low priority: every one goes back
+    for tid in _threads():
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, _PRIORITY["nice"].get(tid, 0))
+        except OSError:
+            pass
+    _PRIORITY["lowered"] = False
+
+
+def query_string() -> dict[str, str]:
+    """The page's query string as a dict (``?lang=en&scheme=...``), the last value of a repeated
+    key winning. In a kernel Voila preheated before any visitor came, this waits for the
+    visitor's request (``voila.utils.get_query_string``); elsewhere it reads ``QUERY_STRING``."""
+    import os
+
+    import time
+
+    raw = None
+    if os.environ.get("VOILA_PREHEAT", "False") == "True":
+        try:
+            from voila.utils import get_query_string
+        except ImportError:  # pragma: no cover - Voila without preheating
+            get_query_string = None
+        if get_query_string is not None:
+            t0 = time.monotonic()
+            raw = get_query_string()
+            _restore_priority()
+            log.info("preheated kernel %s: visitor's request after %.1f s",
+                     os.environ.get("VOILA_KERNEL_ID", "?")[:8], time.monotonic() - t0)
+    if raw is None:
+        raw = os.environ.get("QUERY_STRING", "")
+    return {k: v for k, v in urllib.parse.parse_qsl(raw or "", keep_blank_values=False)}
+
+
+_BRIDGE_ESM = """
+export default {
+  render({ model, el }) {
+    el.style.display = "none";
+    const apply = () => {
+      const q = model.get("query");
+      const url = window.location.pathname + (q ? "?" + q : "") + window.location.hash;
+      if (url !== window.location.pathname + window.location.search + window.location.hash) {
+        window.history.replaceState(null, "", url);
+      }
+      const lang = model.get("lang") === "en" ? "en" : "zh-CN";
+      document.documentElement.lang = lang;
+      if (model.get("title")) { document.title = model.get("title"); }
+    };
+    model.on("change:query", apply);
+    model.on("change:lang", apply);
+    model.on("change:title", apply);
+    apply();
+    model.on("msg:custom", (msg, buffers) => {
+      if (msg.kind === "download") {
+        const blob = new Blob([buffers[0]], { type: msg.mime });
+        const a = document.createElement("a");
+        a.href = URL.createObjectURL(blob);
+        a.download = msg.filename;
+        a.className = "hc-download-link";
+        document.body.appendChild(a);
+        a.click();
+        setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 5000);
+      } else if (msg.kind === "print") {
+        window.print();
+      } else if (msg.kind === "copy") {
+        const href = window.location.href;
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(href).catch(() => {});
+        }
+        model.set("copied", href);
+        model.save_changes();
+      }
+    });
+  }
+};
+"""
+
+
+class Bridge(anywidget.AnyWidget):
+    """The page's link to the browser window (a few lines of JavaScript, no library): keeps the
+    scenario in the address bar (``query``), sets the document's language and title, and hands
+    downloads and printing to the browser."""
+
+    _esm = _BRIDGE_ESM
+    query = traitlets.Unicode("").tag(sync=True)
+    lang = traitlets.Unicode("zh").tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+    copied = traitlets.Unicode("").tag(sync=True)
+
+    def download(self, filename: str, mime: str, data: bytes) -> None:
+        self.send({"kind": "download", "filename": filename, "mime": mime}, buffers=[data])
+
+    def print_page(self) -> None:
+        self.send({"kind": "print"})
+
+    def copy_link(self) -> None:
+        self.send({"kind": "copy"})
+
+
+class VisitorError(HealthcoverError):
+    """An input a visitor can fix, with the message in both languages (``messages``)."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.messages = {"zh": zh, "en": en}
+
+
+_MIMES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          "svg": "image/svg+xml", "png": "image/png"}
+
+
+def table_bytes(frame: Any, fmt: str, name: str = "table") -> bytes:
+    """A table as a CSV (UTF-8 with a byte-order mark, so Excel reads Chinese) or Excel file,
+    written by :func:`healthcover.export`."""
+    from healthcover.tables import export
+
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / f"{name}.{fmt}"
+        if fmt == "csv":
+            export({name: frame}, target, encoding="utf-8-sig")
+        else:
+            export({name: frame}, target)
+        return target.read_bytes()
+
+
+class _Downloads(widgets.HBox):
+    """A row of small buttons, one per format; a click builds the file in the kernel and the
+    browser saves it."""
+
+    def __init__(self, page: "Page", formats: Sequence[str], make: Callable[[str], tuple[str, bytes]]):
+        self._page, self._make = page, make
+        buttons = []
+        for fmt in formats:
+            b = widgets.Button(description=fmt.upper() if fmt != "xlsx" else "Excel",
+                               layout=widgets.Layout(width="auto"))
+            b.add_class("hc-download-" + fmt)
+            page.bind(b, {"zh": f"下载 {b.description}", "en": f"Download {b.description}"}, "tooltip")
+            b.on_click(lambda _b, f=fmt: page.safe(self._deliver)(f))
+            buttons.append(b)
+        super().__init__(buttons)
+        self.add_class("hc-download")
+
+    def _deliver(self, fmt: str) -> None:
+        filename, data = self._make(fmt)
+        self._page.bridge.download(filename, _MIMES[fmt], data)
+
+
+class ChartPanel(widgets.VBox):
+    """A chart drawn to SVG in the kernel with PNG and SVG downloads of the same chart.
+
+    ``update(chart, lang)`` swaps it; ``spec`` keeps the Vega-Lite spec for tests."""
+
+    def __init__(self, page: "Page", name: str, cls: str, chart: Any = None, lang: str = "zh"):
+        from healthcover.widgets.charts import SvgChart
+
+        self.name = name
+        self.svg = SvgChart(chart, lang=lang)
+        self.svg.add_class(cls)
+        self.downloads = _Downloads(page, ("png", "svg"), self._file)
+        super().__init__([self.svg, self.downloads], layout=widgets.Layout(max_width="100%"))
+        self.add_class("hc-chart-panel")
+
+    @property
+    def spec(self) -> dict | None:
+        return self.svg.spec
+
+    def update(self, chart: Any, lang: str | None = None) -> None:
+        self.svg.update(chart, lang=lang)
+
+    def clear(self, message: str = "") -> None:
+        self.svg.clear(message)
+
+    def _file(self, fmt: str) -> tuple[str, bytes]:
+        from healthcover.plotting import chart_png, chart_svg
+
+        if self.svg.spec is None:
+            raise VisitorError("图表尚未生成。", "The chart is not drawn yet.")
+        if fmt == "png":
+            return f"{self.name}.png", chart_png(self.svg.spec, self.svg.lang)
+        return f"{self.name}.svg", chart_svg(self.svg.spec, self.svg.lang).encode("utf-8")
+
+
+class TablePanel(widgets.VBox):
+    """A table shown as HTML with CSV and Excel downloads of the numbers behind it.
+
+    ``update(html, frame)``: the HTML a visitor reads and the DataFrame the files hold (numbers
+    unrounded, columns named in the page's language)."""
+
+    def __init__(self, page: "Page", name: str, cls: str):
+        self.name = name
+        self.html = widgets.HTML()
+        for c in (cls, "hc-result"):
+            self.html.add_class(c)
+        self.frame = None
+        self.downloads = _Downloads(page, ("csv", "xlsx"), self._file)
+        super().__init__([self.html, self.downloads], layout=widgets.Layout(max_width="100%"))
+        self.add_class("hc-table-panel")
+
+    @property
+    def value(self) -> str:
+        return self.html.value
+
+    def update(self, html_text: str, frame: Any) -> None:
+        self.frame = frame
+        self.html.value = html_text
+
+    def clear(self) -> None:
+        self.frame = None
+        self.html.value = ""
+
+    def _file(self, fmt: str) -> tuple[str, bytes]:
+        if self.frame is None:
+            raise VisitorError("表格尚未生成。", "The table is not ready yet.")
+        return f"{self.name}.{fmt}", table_bytes(self.frame, fmt, self.name.split("-")[-1][:28] or "table")
 
 
 class Page(widgets.VBox):
@@ -115,6 +431,7 @@ class Page(widgets.VBox):
         self.title = title
         self.subtitle = subtitle
         self.language = language_toggle(lang)
+        self.language.add_class("hc-language")
         self.title_html = widgets.HTML()
         self.title_html.add_class("hc-title")
         self.error_html = widgets.HTML(layout=widgets.Layout(display="none"))
@@ -124,24 +441,52 @@ class Page(widgets.VBox):
         self.sources_html.add_class("hc-sources")
         self.sources_panel = widgets.Accordion(children=[self.sources_html])
         self.sources_panel.add_class("hc-sources-panel")
-        self._sources: list[Label] = list(sources)
+        self.bridge = Bridge(lang=lang)
+        self.notice = widgets.HTML()
+        self.notice.add_class("hc-notice")
+        self.print_button = widgets.Button(icon="print", layout=widgets.Layout(width="auto"))
+        self.print_button.add_class("hc-print")
+        self.copy_button = widgets.Button(icon="link", layout=widgets.Layout(width="auto"))
+        self.copy_button.add_class("hc-copy-link")
+        self.print_button.on_click(lambda _: self.bridge.print_page())
+        self.copy_button.on_click(lambda _: self.bridge.copy_link())
+        self.bridge.observe(self._copied, "copied")
+        self._sources: list[Any] = list(sources)
         self._bindings: list[tuple[Any, str, Label]] = []
         self._option_bindings: list[tuple[Any, list[tuple[Label, Any]]]] = []
         self._lang_callbacks: list[Callable[[], Any]] = []
         self._error_callbacks: list[Callable[[], Any]] = []
         self._results: list[Any] = []  # hidden while an error is shown (they would be stale)
         self._quiet = False  # True while relabelling: option resets are not user changes
+        self._query: dict[str, str] = {}
+        self._last_error: Any = None
 
+        self.bind(self.print_button, "print")
+        self.bind(self.copy_button, "copy_link")
+        toolbar = widgets.HBox([self.language, self.copy_button, self.print_button],
+                               layout=widgets.Layout(align_items="center", flex_flow="row wrap"))
+        toolbar.add_class("hc-toolbar")
         header = widgets.HBox(
-            [self.title_html, self.language],
-            layout=widgets.Layout(justify_content="space-between", align_items="center"),
+            [self.title_html, toolbar],
+            layout=widgets.Layout(justify_content="space-between", align_items="center", flex_flow="row wrap"),
         )
         super().__init__(
-            [widgets.HTML(_CSS), header, self.error_html, self.body, self.sources_panel]
+            [widgets.HTML(_CSS), self.bridge, header, self.notice, self.error_html, self.body, self.sources_panel]
         )
         self.add_class("hc-page")
         self.language.observe(self._on_language, "value")
         self._render_static()
+
+    # -- the address bar ------------------------------------------------------------------
+    def set_query(self, state: Mapping[str, Any]) -> None:
+        """Put the scenario in the address bar: ``lang`` and ``state`` (values as text, None
+        left out), so a shared link reopens it."""
+        q = {"lang": self.lang, **{k: _qs(v) for k, v in state.items() if v is not None}}
+        self._query = q
+        self.bridge.query = urllib.parse.urlencode(q, safe=",:")
+
+    def _copied(self, change: dict) -> None:
+        self.notice.value = html.escape(self.t("link_copied"))
 
     # -- language -------------------------------------------------------------------------
     @property
@@ -152,10 +497,21 @@ class Page(widgets.VBox):
         """``label`` in the page's current language."""
         return text(label, self.lang)
 
-    def bind(self, widget: Any, label: Label, attr: str = "description") -> Any:
-        """Set ``widget.<attr>`` to ``label`` now and whenever the language changes."""
+    def bind(self, widget: Any, label: Label, attr: str = "description", *, help: str | None = None) -> Any:
+        """Set ``widget.<attr>`` to ``label`` now and whenever the language changes; ``help``
+        (a glossary term) becomes the control's tooltip, its explanation in the page's language."""
+        # a widget's attribute has one label: binding it again replaces the former label
+        self._bindings = [b for b in self._bindings if not (b[0] is widget and b[1] == attr)]
         self._bindings.append((widget, attr, label))
         setattr(widget, attr, self.t(label))
+        if help is not None:
+            from healthcover.widgets.reader import help_text
+
+            tip = {"zh": f"{text(label, 'zh')}：{help_text(help, 'zh')}",
+                   "en": f"{text(label, 'en')}: {help_text(help, 'en')}"}
+            self._bindings = [b for b in self._bindings if not (b[0] is widget and b[1] == "tooltip")]
+            self._bindings.append((widget, "tooltip", tip))
+            widget.tooltip = self.t(tip)
         return widget
 
     def bind_options(self, widget: Any, options: Sequence[tuple[Label, Any]]) -> Any:
@@ -193,7 +549,9 @@ class Page(widgets.VBox):
         return fn
 
     def _on_language(self, change: dict) -> None:
-        self._quiet = True
+        quiet, self._quiet = self._quiet, True
+        self.bridge.lang = self.lang
+        self.notice.value = ""
         try:
             self._render_static()
             for widget, attr, label in self._bindings:
@@ -201,7 +559,9 @@ class Page(widgets.VBox):
             for widget, options in self._option_bindings:
                 self._apply_options(widget, options)
         finally:
-            self._quiet = False
+            self._quiet = quiet
+        if quiet:  # inside batch(): the caller redraws once at the end
+            return
         for fn in self._lang_callbacks:
             fn()
 
@@ -212,15 +572,17 @@ class Page(widgets.VBox):
             else ""
         )
         self.title_html.value = f"<h2>{html.escape(self.t(self.title))}</h2>{sub}"
-        self.sources_panel.set_title(0, both("source"))
+        self.bridge.title = self.t(self.title)
+        self.sources_panel.set_title(0, self.t("sources"))
         self._render_sources()
 
     # -- body and sources -----------------------------------------------------------------
     def set_body(self, *children: Any) -> None:
         self.body.children = list(children)
 
-    def set_sources(self, items: Iterable[Label]) -> None:
-        """Replace the source panel's items (labels or plain strings such as citations)."""
+    def set_sources(self, items: Iterable[Any]) -> None:
+        """Replace the source panel's items: labels (keys or ``{"zh", "en"}``, shown as text) or
+        functions of the language returning HTML (citations with their quotes)."""
         self._sources = list(items)
         self._render_sources()
 
@@ -228,26 +590,31 @@ class Page(widgets.VBox):
         if not self._sources:
             self.sources_html.value = ""
             return
-        lis = "".join(f"<li>{html.escape(self.t(s))}</li>" for s in self._sources)
+        lis = "".join(f"<li>{s(self.lang) if callable(s) else html.escape(self.t(s))}</li>" for s in self._sources)
         self.sources_html.value = f"<ul>{lis}</ul>"
 
     # -- errors ---------------------------------------------------------------------------
     def show_error(self, error: BaseException | str | None = None) -> None:
-        """Show a message in the error area.
+        """Show a message in the error area, in the page's language and without code.
 
-        A :class:`HealthcoverError` (or a string) is shown as its text after a bilingual
-        "cannot compute"; anything else shows only a generic notice.
+        A blank in the document (:class:`~healthcover.NotStatedError`) is explained; a
+        :class:`VisitorError` shows its message; any other error a generic notice (its detail
+        goes to the server's log).
         """
+        self._last_error = error
         blank = _not_stated(error)
         if blank is not None:
-            head = both("cannot_compute")
+            head = self.t("cannot_compute")
             body = not_stated_html(blank, self.lang)
+        elif isinstance(error, VisitorError):
+            head = self.t("cannot_compute")
+            body = html.escape(error.messages[self.lang])
         elif isinstance(error, (HealthcoverError, str)):
-            head = both("cannot_compute")
-            body = html.escape(str(error))
+            head = self.t("cannot_compute")
+            body = html.escape(self.t("cannot_compute_inputs"))
         else:
-            head = both("error")
-            body = html.escape(text("unexpected_error", "zh") + "\n" + text("unexpected_error", "en"))
+            head = self.t("error")
+            body = html.escape(self.t("unexpected_error"))
         self.error_html.value = f"<b>{html.escape(head)}</b><br>{body}"
         self.error_html.layout.display = None
         for w in self._results:
@@ -332,29 +699,40 @@ def _not_stated(error: BaseException | str | None) -> NotStatedError | None:
     return None
 
 
+def _qs(value: Any) -> str:
+    """A value for the address bar: numbers without trailing zeros, booleans as 1/0."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
 def not_stated_html(err: NotStatedError, lang: str) -> str:
     """A blank in the document explained without code: which rule, of which scheme, and where
     the document is silent; the dashboard does not invent the value."""
     from healthcover.scheme import load_scheme
+    from healthcover.widgets.reader import cite, scheme_name
 
     try:
         s = load_scheme(err.scheme_id, err.variant)
-        title = text({"zh": s.meta.title.zh, "en": s.meta.title.en}, lang)
+        title = scheme_name(err.scheme_id, lang)
         if err.variant and s.meta.variants and err.variant in s.meta.variants:
-            v = s.meta.variants[err.variant]
-            title += f" · {text({'zh': v.zh, 'en': v.en}, lang)}"
-    except Exception:  # the explanation must not fail: fall back to the id
-        title = err.scheme_id + (f" · {err.variant}" if err.variant else "")
+            title += f" · {s.label('variant', err.variant, lang)}"
+        p = s.param(err.path)
+        where = cite(p.source, lang)
+    except Exception:  # the explanation must not fail: fall back to the scheme's name
+        title, where = err.scheme_id, ""
     rule = err.path.rsplit(".", 1)[-1]
-    what = BENEFIT_RULES[rule].name(lang) if rule in BENEFIT_RULES else err.path
+    what = BENEFIT_RULES[rule].name(lang) if rule in BENEFIT_RULES else (
+        "该项规定" if lang == "zh" else "this rule")
     if lang == "zh":
-        msg = (f"文件未规定「{title}」的{what}，仪表盘不替文件假设数值。"
-               f"请选择其他制度、档次或人员类别。文件出处：{err.citation}")
+        msg = f"文件未规定「{title}」的{what}，仪表盘不替文件假设数值。请选择其他制度、档次或人员类别。"
+        if where:
+            msg += f"文件出处：{where}"
     else:
-        msg = (f"The document leaves the {what} of “{title}” blank, and the dashboard does "
-               f"not assume a value for it. Choose another scheme, variant or person category. "
-               f"Where the document is silent: {err.citation}")
-        if err.note:
-            msg += f" ({err.note})"
-    return html.escape(msg) + f'<br><span class="hc-error-path">{html.escape(err.path)}</span>'
-
+        msg = (f"The document leaves the {what} of “{title}” blank, and the dashboard does not assume a "
+               f"value for it. Choose another scheme, variant or person category.")
+        if where:
+            msg += f" Where the document is silent: {where}"
+    return html.escape(msg)

@@ -13,17 +13,17 @@ returns a :class:`~healthcover.widgets.page.Page`.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-import altair as alt
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
 from healthcover import poverty as pv
-from healthcover.widgets.charts import chart_widget
-from healthcover.widgets.i18n import fmt_number, fmt_pct, register, text
-from healthcover.widgets.page import Page
+from healthcover.widgets.i18n import fmt_count, fmt_number, fmt_pct, register, text
+from healthcover.widgets.page import ChartPanel, Page, TablePanel
+from healthcover.widgets.reader import cite, term
 
 __all__ = [
     "LEVELS",
@@ -81,7 +81,7 @@ register(
         "persons_unit": {"zh": "人", "en": "persons"},
         "tornado_title": {"zh": "单因素敏感性：每个假设取文中范围的两端", "en": "One input at a time: each assumption at the ends of the text's range"},
         "tornado_axis_zh": {"zh": "因病致贫人口（万人）", "en": "Persons (万)"},
-        "tornado_axis_en": {"zh": "人数", "en": "Persons"},
+        "tornado_axis_en": {"zh": "人数", "en": "Persons (million)"},
         "parameter": {"zh": "假设", "en": "Assumption"},
         "mc_title": {"zh": "蒙特卡洛：估算值的分布（10万次抽样）", "en": "Monte Carlo: distribution of the estimate (100,000 draws)"},
         "draws_axis": {"zh": "抽样占比（%）", "en": "Share of draws (%)"},
@@ -99,19 +99,24 @@ register(
                   "sampling error.",
         },
         "caveat_stock": {
-            "zh": "注意（C-05）：乘积用的是某一时点的贫困户存量，文中却说“每年”；它是生活在因病致贫农户中的人数，而非每年新增的致贫人数。",
-            "en": "Caveat (C-05): the product multiplies a stock (poor households at one time) yet the "
+            "zh": "注意：乘积用的是某一时点的贫困户存量，文中却说“每年”；它是生活在因病致贫农户中的人数，而非每年新增的致贫人数。",
+            "en": "Caveat: the product multiplies a stock (poor households at one time) yet the "
                   "text says 'each year' (每年): it counts people living in illness-impoverished "
                   "households, not people newly impoverished each year.",
         },
         "caveat_size": {
-            "zh": "注意（C-05）：作者取户均4人，而文中引用的两个来源分别为4.11人和4.20人，均给出更大的估算。",
-            "en": "Caveat (C-05): the author uses 4 persons per household although the two cited "
+            "zh": "注意：作者取户均4人，而文中引用的两个来源分别为4.11人和4.20人，均给出更大的估算。",
+            "en": "Caveat: the author uses 4 persons per household although the two cited "
                   "sources give 4.11 and 4.20; both give larger estimates.",
         },
         "src_formula": {
-            "zh": "文件003第1节（L27）：「(24149×3.86%×35%×4=1305.01196)」",
-            "en": "Document 003 §1 (L27): 「(24149×3.86%×35%×4=1305.01196)」",
+            "zh": "《农村医疗保障的昨天、今天和明天》（文件003第1篇）：「(24149×3.86%×35%×4=1305.01196)」",
+            "en": "Essay on rural medical security (document 003, first text): 「(24149×3.86%×35%×4=1305.01196)」",
+        },
+        "src_method_poverty": {
+            "zh": "计算方法：估算为四个数相乘；单因素敏感性每次只把一个假设移到文中范围的两端；蒙特卡洛区间为10万次随机抽样的中间部分。",
+            "en": "Method: the estimate multiplies four numbers; the sensitivity moves one assumption at a time to "
+                  "the ends of the text's range; the Monte Carlo interval is the middle of 100,000 random draws.",
         },
     }
 )
@@ -174,75 +179,54 @@ def estimate(illness_share: float = pv.INPUTS["illness_share"].value,
 
 
 def _scale(lang: str) -> tuple[float, str, str]:
-    """Divisor, axis title and format for persons: 万 in Chinese, whole persons in English."""
+    """Divisor, axis title and format for persons: 万 in Chinese, millions in English."""
     if lang == "zh":
         return WAN, text("tornado_axis_zh", "zh"), ",.0f"
-    return 1.0, text("tornado_axis_en", "en"), ",.0f"
+    return 1e6, text("tornado_axis_en", "en"), ",.1f"
 
 
-def tornado_chart(result: PovertyResult, lang: str) -> alt.LayerChart:
+def tornado_chart(result: PovertyResult, lang: str):
     """Each assumption at the low and high end of the text's range (bars), the current estimate
-    (solid rule) and the document's (dashed)."""
+    (solid rule) and the document's (dashed) (:func:`healthcover.plotting.range_bars_chart`)."""
+    from healthcover.plotting import range_bars_chart
+
     div, title, fmt = _scale(lang)
     t = result.tornado
     df = pd.DataFrame({
-        "parameter": [text(f"in_{p}", lang) for p in t["parameter"]],
+        "name": [text(f"in_{p}", lang) for p in t["parameter"]],
         "low": t["estimate_low"] * WAN / div,
         "high": t["estimate_high"] * WAN / div,
         "range": [f"{_input_value(p, a, lang)} – {_input_value(p, b, lang)}"
                   for p, a, b in zip(t["parameter"], t["low"], t["high"])],
     })
-    order = list(df["parameter"])
-    bars = alt.Chart(df).mark_bar(height=26, color="#5c6bc0").encode(
-        y=alt.Y("parameter:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
-        x=alt.X("low:Q", title=title, scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt)),
-        x2="high:Q",
-        tooltip=[alt.Tooltip("parameter:N", title=text("parameter", lang)),
-                 alt.Tooltip("range:N", title=text("range_in_text", lang)),
-                 alt.Tooltip("low:Q", title=text("low_end", lang), format=fmt),
-                 alt.Tooltip("high:Q", title=text("high_end", lang), format=fmt)],
-    )
     marks = pd.DataFrame({
         "x": [result.estimate / div, result.document / div],
         "mark": [text("mark_current", lang), text("mark_document", lang)],
         "dash": ["solid", "dashed"],
     })
-    rules = alt.Chart(marks).mark_rule(strokeWidth=2).encode(
-        x="x:Q",
-        color=alt.Color("mark:N", title=text("mark", lang), legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(range=["#c62828", "#424242"])),
-        strokeDash=alt.StrokeDash("dash:N", legend=None,
-                                  scale=alt.Scale(domain=["solid", "dashed"], range=[[1, 0], [5, 4]])),
-    )
-    return (bars + rules).properties(width=520, height=110, title=text("tornado_title", lang))
+    return range_bars_chart(df, marks, x_title=title, marker_title=text("mark", lang), colours=["#c62828", "#424242"],
+                            x_format=fmt, title=text("tornado_title", lang),
+                            tooltip_titles=(text("parameter", lang), text("range_in_text", lang),
+                                            text("low_end", lang), text("high_end", lang)))
 
 
-def monte_carlo_chart(result: PovertyResult, lang: str) -> alt.LayerChart:
+def monte_carlo_chart(result: PovertyResult, lang: str):
     """Histogram of the Monte Carlo estimates (share of draws per bin), with the interval's ends
-    and the current estimate marked."""
+    and the current estimate marked (:func:`healthcover.plotting.histogram_marks_chart`)."""
+    from healthcover.plotting import histogram_marks_chart
+
     div, title, fmt = _scale(lang)
     h = result.histogram
     df = pd.DataFrame({"lower": h["lower"] / div, "upper": h["upper"] / div, "share": 100.0 * h["share"]})
-    bars = alt.Chart(df).mark_rect(color="#90a4ae", stroke="white", strokeWidth=0.5).encode(
-        x=alt.X("lower:Q", title=title, scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt)),
-        x2="upper:Q",
-        y=alt.Y("share:Q", title=text("draws_axis", lang)),
-        y2=alt.datum(0),
-    )
     iv = result.interval
     interval = f"{text('mc_interval', lang)} ({fmt_pct(iv['level'], lang, 0)})"
     marks = pd.DataFrame({
         "x": [iv["lower"] / div, iv["upper"] / div, result.estimate / div],
         "mark": [interval, interval, text("mark_current", lang)],
     })
-    rules = alt.Chart(marks).mark_rule(strokeWidth=2).encode(
-        x="x:Q",
-        color=alt.Color("mark:N", title=text("mark", lang), legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(domain=[interval, text("mark_current", lang)],
-                                        range=["#1565c0", "#c62828"])),
-        tooltip=[alt.Tooltip("mark:N", title=text("mark", lang)), alt.Tooltip("x:Q", title=title, format=fmt)],
-    )
-    return (bars + rules).properties(width=520, height=200, title=text("mc_title", lang))
+    return histogram_marks_chart(df, marks, x_title=title, y_title=text("draws_axis", lang),
+                                 marker_title=text("mark", lang), colours=["#1565c0", "#c62828"], x_format=fmt,
+                                 title=text("mc_title", lang))
 
 
 # --------------------------------------------------------------------------- tables
@@ -252,15 +236,12 @@ def _input_value(name: str, value: float, lang: str) -> str:
     if name in ("poverty_rate", "illness_share"):
         return fmt_pct(value, lang, digits=2)
     if name == "households":
-        return fmt_number(value * WAN, lang) + text("households_unit", lang) if lang == "zh" else \
-            f"{fmt_number(value * WAN, lang, 0)} {text('households_unit', lang)}"
+        return fmt_count(value * WAN, lang, "households_unit")
     return fmt_number(value, lang, digits=2)
 
 
 def _persons(x: float, lang: str) -> str:
-    if lang == "zh":
-        return fmt_number(x, "zh", digits=2) + "人"
-    return f"{fmt_number(x, 'en', 0)} persons"
+    return fmt_count(x, lang, "persons_unit")
 
 
 def summary_html(result: PovertyResult, lang: str) -> str:
@@ -273,16 +254,14 @@ def summary_html(result: PovertyResult, lang: str) -> str:
         f'<div class="hc-big">{html.escape(_persons(result.estimate, lang))}</div>'
         f'<div class="hc-vs-document">{html.escape(text("document_estimate", lang))}: '
         f'{html.escape(_persons(result.document, lang))} ({html.escape(rel)})</div></div>'
-        f'<div class="hc-interval"><div>{html.escape(text("mc_interval", lang))} ({level})</div>'
+        f'<div class="hc-interval"><div>{term("monte_carlo", lang, text("mc_interval", lang))} ({level})</div>'
         f'<div class="hc-big">{html.escape(_persons(iv["lower"], lang))} – {html.escape(_persons(iv["upper"], lang))}</div>'
         f'<div>{html.escape(text("mc_median", lang))}: {html.escape(_persons(iv["median"], lang))}</div></div>'
     )
     rows = []
     for r in result.steps.itertuples():
         unit = "households_unit" if "households" in r.unit else "persons_unit"
-        value = r.value * WAN
-        shown = (fmt_number(value, lang, 2) + text(unit, lang)) if lang == "zh" else \
-            f"{fmt_number(value, lang, 0)} {text(unit, lang)}"
+        shown = fmt_count(r.value * WAN, lang, unit)
         rows.append(f"<tr><td>{html.escape(text('step_' + r.step, lang))}</td>"
                     f"<td>{html.escape(r.formula)}</td><td class='num'>{html.escape(shown)}</td></tr>")
     table = (f"<table class='hc-steps'><thead><tr><th>{html.escape(text('step', lang))}</th>"
@@ -296,7 +275,7 @@ def _fixed_inputs_html(lang: str) -> str:
     for k in ("households", "poverty_rate"):
         src = pv.INPUTS[k]
         items.append(f"<li>{html.escape(text('in_' + k, lang))}: <b>{html.escape(_input_value(k, src.value, lang))}</b>"
-                     f" ({html.escape(text('fixed_no_range', lang))}; {html.escape(src.cite())})</li>")
+                     f" ({html.escape(text('fixed_no_range', lang))})</li>")
     return f"<ul class='hc-fixed'>{''.join(items)}</ul>"
 
 
@@ -316,15 +295,19 @@ _CSS = """
 .hc-steps td.num { white-space: nowrap; }
 .hc-caveats { color: #6d4c41; font-size: 13px; }
 .hc-fixed { margin: 0.2em 0; padding-left: 1.2em; font-size: 13px; }
-.hc-slider-note { font-size: 12px; color: #555; }
+.hc-slider-note { font-size: 12px; color: #555; height: auto !important; }
+.hc-caveats, .hc-fixed-inputs { height: auto !important; }
 </style>
 """
 
 
 class IllnessPoverty:
-    """Controls, results and charts of the illness-and-poverty dashboard, on a :class:`Page`."""
+    """Controls, results and charts of the illness-and-poverty dashboard, on a :class:`Page`.
 
-    def __init__(self, lang: str = "zh", interactive: bool = False):
+    ``state`` (a shared link's query string): ``lang``, ``illness_share``, ``household_size``,
+    ``level``."""
+
+    def __init__(self, lang: str = "zh", interactive: bool = False, state: Mapping[str, str] | None = None):
         self.page = page = Page("illness_poverty", subtitle="illness_poverty_sub", lang=lang,
                                 sources=self._sources())
         self.sliders = {}
@@ -334,51 +317,76 @@ class IllnessPoverty:
             fmt = ".1%" if name == "illness_share" else ".2f"
             w = widgets.FloatSlider(value=float(pv.INPUTS[name].value), min=lo, max=hi, step=step,
                                     readout_format=fmt, continuous_update=False,
-                                    layout=widgets.Layout(width="700px"), style={"description_width": "380px"})
+                                    layout=widgets.Layout(width="640px", max_width="100%"),
+                                    style={"description_width": "340px"})
             w.add_class(f"hc-{name.replace('_', '-')}")
-            page.bind(w, f"in_{name}")
-            note = widgets.HTML()
+            page.bind(w, f"in_{name}", help="impoverished" if name == "illness_share" else None)
+            note = widgets.HTML(layout=widgets.Layout(max_width="100%"))
             note.add_class("hc-slider-note")
             self.sliders[name], self.notes[name] = w, note
-            rows.append(widgets.HBox([w, note], layout=widgets.Layout(align_items="center")))
-        self.level = widgets.Dropdown(layout=widgets.Layout(width="500px"), style={"description_width": "380px"})
+            rows.append(widgets.HBox([w, note], layout=widgets.Layout(align_items="center", flex_flow="row wrap")))
+        self.level = widgets.Dropdown(layout=widgets.Layout(width="480px", max_width="100%"),
+                                      style={"description_width": "340px"})
         self.level.add_class("hc-level")
-        page.bind(self.level, "level")
+        page.bind(self.level, "level", help="interval")
         page.bind_options(self.level, [({"zh": fmt_pct(q, "zh", 0), "en": fmt_pct(q, "en", 0)}, q) for q in LEVELS])
-        self.level.value = 0.95
+        with page.batch():
+            self.level.value = 0.95
         self.fixed = widgets.HTML()
         self.fixed.add_class("hc-fixed-inputs")
-        self.summary = widgets.HTML()
-        self.summary.add_class("hc-summary")
-        self.summary.add_class("hc-result")
+        self.summary = TablePanel(page, "illness-poverty-steps", "hc-summary")
         self.mc_note = widgets.HTML()
         self.caveats = widgets.HTML()
         self.caveats.add_class("hc-caveats")
+        self.captions = widgets.HTML()
         self.result: PovertyResult | None = None
-        first = estimate()
-        self.tornado = chart_widget(tornado_chart(first, lang), interactive=interactive, lang=lang)
-        self.tornado.add_class("hc-tornado-chart")
-        self.mc = chart_widget(monte_carlo_chart(first, lang), interactive=interactive, lang=lang)
-        self.mc.add_class("hc-mc-chart")
-        page.set_body(widgets.HTML(_CSS), *rows, self.fixed, self.level, self.summary, self.tornado,
+        self.tornado = ChartPanel(page, "illness-poverty-sensitivity", "hc-tornado-chart", lang=lang)
+        self.mc = ChartPanel(page, "illness-poverty-monte-carlo", "hc-mc-chart", lang=lang)
+        page.set_body(widgets.HTML(_CSS), *rows, self.fixed, self.level, self.summary, self.captions, self.tornado,
                       self.mc, self.mc_note, self.caveats)
         page.hide_on_error(self.tornado, self.mc, self.mc_note)
         page.on_change([*self.sliders.values(), self.level], self.update)
         page.on_lang(self.update)
         page.on_error(self._blank)
         page.safe(self.update)()
+        if state:
+            self.apply_state(state)
+
+    def state(self) -> dict:
+        return {"illness_share": self.sliders["illness_share"].value,
+                "household_size": self.sliders["household_size"].value, "level": self.level.value}
+
+    def apply_state(self, state: Mapping[str, str]) -> None:
+        """Open the scenario of a shared link (see :meth:`state`); invalid values are ignored."""
+        from healthcover.widgets.reform_explorer import _number
+
+        page = self.page
+        state = dict(state or {})
+        with page.batch():
+            if state.get("lang") in ("zh", "en"):
+                page.language.value = state["lang"]
+            for name, w in self.sliders.items():
+                if name in state:
+                    w.value = _number(state[name], w.value, w.min, w.max)
+            try:
+                if float(state.get("level", "nan")) in LEVELS:
+                    self.level.value = float(state["level"])
+            except ValueError:
+                pass
+        page.safe(self.update)()
 
     @staticmethod
     def _sources() -> list:
-        items = ["src_formula"]
+        items: list = ["src_formula"]
         for k, src in pv.INPUTS.items():
-            items.append({"zh": f"{text('in_' + k, 'zh')}：{src.cite()}", "en": f"{text('in_' + k, 'en')}: {src.cite()}"})
+            items.append(lambda lang, k=k, src=src: html.escape(
+                f"{text('in_' + k, lang)}{'：' if lang == 'zh' else ': '}{cite(src, lang)}"))
         for k, alts in pv.RANGES.items():
             for label, src in alts.items():
-                items.append({"zh": f"{text('in_' + k, 'zh')}（{label}）：{src.cite()}",
-                              "en": f"{text('in_' + k, 'en')} ({label}): {src.cite()}"})
-        items.append({"zh": "计算：healthcover.poverty（illness_induced_poor、tornado、monte_carlo_draws）",
-                      "en": "Computed with healthcover.poverty (illness_induced_poor, tornado, monte_carlo_draws)"})
+                items.append(lambda lang, k=k, src=src: html.escape(
+                    f"{text('in_' + k, lang)}{'（文中引用）：' if lang == 'zh' else ' (cited in the text): '}"
+                    f"{cite(src, lang)}"))
+        items.append("src_method_poverty")
         return items
 
     def update(self) -> None:
@@ -388,19 +396,32 @@ class IllnessPoverty:
         for name, note in self.notes.items():
             note.value = html.escape(_slider_note(name, lang))
         self.fixed.value = _fixed_inputs_html(lang)
-        self.summary.value = summary_html(r, lang)
+        # The numbers first; the charts follow.
+        self.summary.update(summary_html(r, lang), _steps_frame(r, lang))
         self.mc_note.value = f"<p class='hc-slider-note'>{html.escape(text('mc_note', lang))}</p>"
         self.caveats.value = "".join(f"<p>{html.escape(text(k, lang))}</p>" for k in ("caveat_stock", "caveat_size"))
-        self.tornado.update(tornado_chart(r, lang), lang=lang)
-        self.mc.update(monte_carlo_chart(r, lang), lang=lang)
+        sep = "：" if lang == "zh" else ": "
+        self.captions.value = (f"<p class='hc-slider-note'>{term('tornado', lang)}{sep}"
+                               f"{html.escape(text('tornado_title', lang))}</p>")
+        self.tornado.update(tornado_chart(r, lang).to_dict(), lang=lang)
+        self.mc.update(monte_carlo_chart(r, lang).to_dict(), lang=lang)
+        self.page.set_query(self.state())
 
     def _blank(self) -> None:
         self.result = None
-        self.summary.value = ""
+        self.summary.clear()
 
 
-def illness_poverty(lang: str = "zh", interactive: bool = False) -> Page:
-    """The illness-and-poverty dashboard; the dashboard object is ``page.dashboard``."""
-    d = IllnessPoverty(lang=lang, interactive=interactive)
+def _steps_frame(r: PovertyResult, lang: str) -> pd.DataFrame:
+    """The estimate's steps for download: step, formula, result (persons or households)."""
+    return pd.DataFrame({text("step", lang): [text("step_" + s, lang) for s in r.steps["step"]],
+                         text("formula", lang): r.steps["formula"],
+                         text("result", lang): r.steps["value"] * WAN})
+
+
+def illness_poverty(lang: str = "zh", interactive: bool = False, state: Mapping[str, str] | None = None) -> Page:
+    """The illness-and-poverty dashboard; the dashboard object is ``page.dashboard``. ``state``:
+    a shared link's scenario (e.g. ``query_string()``)."""
+    d = IllnessPoverty(lang=lang, state=state)
     d.page.dashboard = d
     return d.page
