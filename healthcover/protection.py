@@ -136,10 +136,12 @@ def _sorted_ranks(xs: np.ndarray, ws: np.ndarray) -> np.ndarray:
     return (before + end) / (2.0 * total)
 
 
-def _sorted_ranks_grouped(xs: np.ndarray, ws: np.ndarray, gs: np.ndarray) -> np.ndarray:
-    """Weighted fractional ranks within groups, of rows sorted by (group, value): the same
-    formula as :func:`_sorted_ranks` in each group, in one vectorised pass (cumulative weights
-    run over the whole array and each group's starting weight is subtracted)."""
+def _grouped_midweights(xs: np.ndarray, ws: np.ndarray, gs: np.ndarray):
+    """For rows sorted by (group, value): ``(start, gid, u, total)``, where ``u`` is each row's
+    weight of the group's rows ranked below plus half the weight of its ties (cumulative weights
+    run over the whole array; each group's starting weight is subtracted), ``start`` marks a
+    group's first row, ``gid`` numbers the groups and ``total`` is each group's weight. The
+    distributed ranks (:mod:`healthcover.distributed.measures`) use the same pass."""
     n = xs.size
     start = np.empty(n, dtype=bool)
     start[0] = True
@@ -155,7 +157,14 @@ def _sorted_ranks_grouped(xs: np.ndarray, ws: np.ndarray, gs: np.ndarray) -> np.
     last[:-1] = new[1:]
     before = np.maximum.accumulate(np.where(new, cw - ws, 0.0))
     end = np.minimum.accumulate(np.where(last, cw, np.inf)[::-1])[::-1]
-    return (before + end - 2.0 * base[gid]) / (2.0 * total[gid])
+    return start, gid, (before + end) / 2.0 - base[gid], total
+
+
+def _sorted_ranks_grouped(xs: np.ndarray, ws: np.ndarray, gs: np.ndarray) -> np.ndarray:
+    """Weighted fractional ranks within groups, of rows sorted by (group, value): the same
+    formula as :func:`_sorted_ranks` in each group, in one vectorised pass."""
+    _, gid, u, total = _grouped_midweights(xs, ws, gs)
+    return u / total[gid]
 
 
 def weighted_percentile(

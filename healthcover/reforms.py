@@ -69,7 +69,7 @@ POVERTY_LINE = _scenarios.POVERTY_LINE
 RULES = tuple(r for r, spec in BENEFIT_RULES.items() if spec.domain in (MONEY, SHARE) and not spec.setting)
 SHARE_RULES = frozenset(r for r in RULES if BENEFIT_RULES[r].domain == SHARE)
 #: Rules that bind only for some claims: the page says how many households reach them.
-LIMIT_RULES = ("annual_limit", "per_claim_limit")
+LIMIT_RULES = _scenarios.LIMIT_RULES
 
 
 def default_households() -> int:
@@ -452,33 +452,18 @@ class ReformModel(_scenarios.ScenarioModel):
         self._cells[name] = out
         return out
 
-    def _pool_totals(self, name: str, scheme) -> tuple[np.ndarray, np.ndarray, dict, bool]:
-        pool = self._pools[name]
-        key = self._pool_key(scheme, pool)
-        cache = self._pool_cache[name]
-        if key in cache:
-            cache.move_to_end(key)
-            return (*cache[key], False)
-        out = scheme.adjudicate(pool.claims, pool.persons)
-        n = self.n_households
-        fund = np.bincount(pool.household, weights=out["fund_paid"].to_numpy(dtype=float), minlength=n)
-        oop = np.bincount(pool.household, weights=out["oop"].to_numpy(dtype=float), minlength=n)
-        reasons = out["limit_reason"].to_numpy()
-        reach: dict[str, Any] = {}
-        for reason in LIMIT_RULES:
-            reach[reason] = int(np.unique(pool.household[reasons == reason]).size)
-        cells = self._pool_cells(name)["claims"]
-        reach["cells"] = {}
-        for ckey, mask in cells.items():
-            rule = ckey.split(".")[2]
-            if rule in LIMIT_RULES:
-                reach["cells"][ckey] = int(np.unique(pool.household[mask & (reasons == rule)]).size)
-        cache[key] = (fund, oop, reach)
-        while len(cache) > 4:  # the baseline and the last few reforms
-            cache.popitem(last=False)
+    def _pool_reach(self, name: str, pool, reasons: np.ndarray) -> dict:
+        reach: dict[str, Any] = {reason: int(np.unique(pool.household[reasons == reason]).size)
+                                 for reason in LIMIT_RULES}
+        # per slider cell: the households whose claims of that cell the limit stopped
+        reach["cells"] = {ckey: int(np.unique(pool.household[mask & (reasons == ckey.split(".")[2])]).size)
+                          for ckey, mask in self._pool_cells(name)["claims"].items()
+                          if ckey.split(".")[2] in LIMIT_RULES}
+        return reach
+
+    def _pool_computed(self, name: str, key: str, scheme, fund, oop, reach) -> None:
         if scheme is self.document:
             self._save_baseline(name, key, fund, oop, reach)
-        return fund, oop, reach, True
 
     # -- measures, updated where households changed ----------------------------------------------
     def set_poverty_line(self, poverty_line: float) -> None:

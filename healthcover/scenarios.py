@@ -41,6 +41,9 @@ __all__ = [
     "compare",
 ]
 
+#: The limits that bind only for some claims (the engine's limit_reason codes): a model counts
+#: the households each one stops.
+LIMIT_RULES = ("annual_limit", "per_claim_limit")
 #: Poverty line for impoverishment, CNY per person-year in 1999 yuan (the synthetic
 #: population's money). An assumption, not from the seed documents: China's official rural
 #: poverty line was 625 yuan per person around 1999-2000 (National Bureau of Statistics).
@@ -272,15 +275,20 @@ class ScenarioModel:
         n = self.n_households
         fund = np.bincount(pool.household, weights=out["fund_paid"].to_numpy(dtype=float), minlength=n)
         oop = np.bincount(pool.household, weights=out["oop"].to_numpy(dtype=float), minlength=n)
-        reasons = out["limit_reason"].to_numpy()
-        reach = {}
-        for reason in ("annual_limit", "per_claim_limit"):
-            hit = reasons == reason
-            reach[reason] = int(np.unique(pool.household[hit]).size)
+        reach = self._pool_reach(name, pool, out["limit_reason"].to_numpy())
         cache[key] = (fund, oop, reach)
         while len(cache) > 4:  # the baseline and the last few reforms
             cache.popitem(last=False)
+        self._pool_computed(name, key, scheme, fund, oop, reach)
         return fund, oop, reach, True
+
+    def _pool_reach(self, name: str, pool, reasons: np.ndarray) -> dict:
+        """How many households of a pool a limit stopped (keyed by the limit's reason)."""
+        return {reason: int(np.unique(pool.household[reasons == reason]).size)
+                for reason in LIMIT_RULES}
+
+    def _pool_computed(self, name: str, key: str, scheme, fund, oop, reach) -> None:
+        """Called after a pool was adjudicated (a subclass may keep the baseline's totals)."""
 
     def _totals(self, scheme, timings: dict):
         t0 = time.perf_counter()

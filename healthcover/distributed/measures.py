@@ -145,21 +145,7 @@ def _rank_moments(part: pd.DataFrame, hs: Sequence[str]) -> pd.DataFrame:
     order = np.lexsort((x0, g0))
     g, x, w = g0[order], x0[order], w0[order]
     n = len(x)
-    start = np.empty(n, dtype=bool)
-    start[0] = True
-    np.not_equal(g[1:], g[:-1], out=start[1:])
-    gid = np.cumsum(start) - 1
-    cw = np.cumsum(w)
-    base = (cw - w)[start]
-    new = start.copy()
-    new[1:] |= x[1:] != x[:-1]
-    last = np.empty(n, dtype=bool)
-    last[-1] = True
-    last[:-1] = new[1:]
-    before = np.maximum.accumulate(np.where(new, cw - w, 0.0))
-    end = np.minimum.accumulate(np.where(last, cw, np.inf)[::-1])[::-1]
-    u = (before + end) / 2.0 - base[gid]
-    W = np.bincount(gid, weights=w)
+    start, gid, u, W = _p._grouped_midweights(x, w, g)
     mu_u = np.bincount(gid, weights=w * u) / W
     out = {"g": g[start], "W": W, "u": mu_u, "xmin": x[start], "xmax": x[np.r_[np.flatnonzero(start)[1:] - 1, n - 1]]}
     du = u - mu_u[gid]

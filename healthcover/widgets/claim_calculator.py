@@ -25,7 +25,7 @@ import healthcover as hc
 from healthcover.schemes.model import BENEFIT_RULES
 from healthcover.widgets.i18n import fmt_money, fmt_pct, register, text
 from healthcover.widgets.page import ChartPanel, Page, TablePanel
-from healthcover.widgets.reader import cite, document_name, scheme_name, term
+from healthcover.widgets.reader import cite, document_heading, scheme_name, term
 
 __all__ = [
     "ClaimResult",
@@ -108,7 +108,6 @@ register(
         "assumed_here": {"zh": "文件未规定，此处为注明的假设", "en": "not stated in the document; a stated assumption"},
         "assumptions_title": {"zh": "本制度使用的假设（文件未规定的部分）：", "en": "Assumptions used where the document is silent:"},
         "unavailable_title": {"zh": "未列入的制度及原因", "en": "Schemes not offered here, and why"},
-        "src_heading": {"zh": "制度文件", "en": "The scheme's document"},
     }
 )
 
@@ -820,14 +819,7 @@ class ClaimCalculator:
         meta = s.meta
         own = meta.source.doc
 
-        def heading(lang: str) -> str:
-            name = document_name(own, meta.source.article, lang) or scheme_name(s.id, lang)
-            issuer = getattr(meta.issuer, lang) if meta.issuer is not None else ""
-            parts = [f"《{name}》" if lang == "zh" else name, *(x for x in (meta.document_number,) if x), issuer]
-            return (f"<b>{html.escape(text('src_heading', lang))}</b>{'：' if lang == 'zh' else ': '}"
-                    + html.escape(" · ".join(p for p in parts if p)))
-
-        items: list[Any] = [heading]
+        items: list[Any] = [functools.partial(document_heading, s)]
         for row in r.rules.drop_duplicates(["rule", "citation"]).itertuples():
             src = row.source
 

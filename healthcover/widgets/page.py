@@ -37,7 +37,7 @@ from healthcover.errors import HealthcoverError, NotStatedError
 from healthcover.schemes.model import BENEFIT_RULES
 from healthcover.widgets.i18n import Label, language_toggle, register, text
 
-__all__ = ["Bridge", "ChartPanel", "Page", "TablePanel", "VisitorError", "log", "preheat_quietly", "query_string", "quiet_widget_errors"]
+__all__ = ["Bridge", "ChartPanel", "Page", "TablePanel", "VisitorError", "link_number", "log", "preheat_quietly", "query_string", "quiet_widget_errors"]
 
 log = logging.getLogger("healthcover.widgets")
 if not log.handlers:
@@ -199,6 +199,20 @@ def _restore_priority() -> None:
         except OSError:
             pass
     _PRIORITY["lowered"] = False
+
+
+def link_number(raw: Any, default: float, lo: float, hi: float) -> float:
+    """A number from the address bar (a shared link), within ``[lo, hi]``; anything else (text,
+    NaN, infinity, nothing) gives ``default``: a hand-edited link never breaks a page."""
+    import math
+
+    try:
+        x = float(raw)
+    except (TypeError, ValueError):
+        return float(default)
+    if not math.isfinite(x):
+        return float(default)
+    return float(min(max(x, lo), hi))
 
 
 def query_string() -> dict[str, str]:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from healthcover import poverty as pv
 from healthcover.widgets.i18n import fmt_count, fmt_number, fmt_pct, register, text
-from healthcover.widgets.page import ChartPanel, Page, TablePanel
+from healthcover.widgets.page import ChartPanel, Page, TablePanel, link_number
 from healthcover.widgets.reader import cite, term
 
 __all__ = [
@@ -358,8 +358,6 @@ class IllnessPoverty:
 
     def apply_state(self, state: Mapping[str, str]) -> None:
         """Open the scenario of a shared link (see :meth:`state`); invalid values are ignored."""
-        from healthcover.widgets.reform_explorer import _number
-
         page = self.page
         state = dict(state or {})
         with page.batch():
@@ -367,7 +365,7 @@ class IllnessPoverty:
                 page.language.value = state["lang"]
             for name, w in self.sliders.items():
                 if name in state:
-                    w.value = _number(state[name], w.value, w.min, w.max)
+                    w.value = link_number(state[name], w.value, w.min, w.max)
             try:
                 if float(state.get("level", "nan")) in LEVELS:
                     self.level.value = float(state["level"])

@@ -19,9 +19,11 @@ from typing import Any
 from healthcover.errors import HealthcoverError, allowed
 from healthcover.sources import read_data
 from healthcover.text import display_quote
-from healthcover.widgets.i18n import check_lang
+from healthcover.widgets.i18n import check_lang, register, text
 
-__all__ = ["GLOSSARY", "cite", "document_name", "glossary", "help_text", "names", "scheme_name", "term"]
+register({"src_heading": {"zh": "制度文件", "en": "The scheme's document"}})
+
+__all__ = ["GLOSSARY", "cite", "document_heading", "document_name", "glossary", "help_text", "names", "scheme_name", "term"]
 
 
 @functools.cache
@@ -67,6 +69,17 @@ def document_name(doc: str, article: str | None, lang: str) -> str | None:
 
 _ARTICLE = re.compile(r"Art\.\s*(\d+)")
 _SECTION = re.compile(r"§(\d+)\s*(\([^)]*\))?,?\s*")
+
+
+def document_heading(scheme: Any, lang: str) -> str:
+    """The source panel's heading for a scheme: "The scheme's document: <name> · <number> ·
+    <issuer>" in the page's language (HTML)."""
+    meta = scheme.meta
+    name = document_name(meta.source.doc, meta.source.article, lang) or scheme_name(scheme.id, lang)
+    issuer = getattr(meta.issuer, lang) if meta.issuer is not None else ""
+    parts = [f"《{name}》" if lang == "zh" else name, *(x for x in (meta.document_number,) if x), issuer]
+    return (f"<b>{html.escape(text('src_heading', lang))}</b>{'：' if lang == 'zh' else ': '}"
+            + html.escape(" · ".join(p for p in parts if p)))
 
 
 def article_text(article: str | None, lang: str) -> str:

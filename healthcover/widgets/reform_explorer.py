@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import html
-import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -29,8 +28,8 @@ from healthcover import scenarios as _scenarios
 from healthcover.errors import HealthcoverError
 from healthcover.schemes.model import BENEFIT_RULES
 from healthcover.widgets.i18n import fmt_count, fmt_money, fmt_number, fmt_pct, fmt_points, register, text
-from healthcover.widgets.page import ChartPanel, Page, TablePanel
-from healthcover.widgets.reader import cite, scheme_name, term
+from healthcover.widgets.page import ChartPanel, Page, TablePanel, link_number
+from healthcover.widgets.reader import cite, document_heading, scheme_name, term
 
 __all__ = [
     "DEFAULT_HOUSEHOLDS",
@@ -146,7 +145,6 @@ register(
         "households_unit": {"zh": "户", "en": "households"},
         "persons_unit": {"zh": "人", "en": "persons"},
         "claims_unit": {"zh": "次就诊", "en": "claims"},
-        "src_heading": {"zh": "制度文件", "en": "The scheme's document"},
         "src_population": {
             "zh": "合成人口：按文件003第1篇所载1999年前后的统计数据校准（户数、户均人口、收入、门诊和住院费用、两周患病率、未就诊和未住院比例）；住院费用的高额尾部按Fan等（2022）的住院费用集中度校准（住院费用最高的10%患者占全年住院费用的49%）；其余为注明的建模假设。",
             "en": "Synthetic population: calibrated to the statistics of document 003 (households, household size, "
@@ -560,7 +558,7 @@ class ReformExplorer:
         lang = state.get("lang") if state.get("lang") in ("zh", "en") else page.lang
         scheme = state.get("scheme") if state.get("scheme") in self._schemes else self.scheme.value
         beyond = state.get("beyond") == "1" if "beyond" in state else self.beyond.value
-        line = _number(state.get("poverty_line"), self.poverty_line.value, 1.0, 100_000.0)
+        line = link_number(state.get("poverty_line"), self.poverty_line.value, 1.0, 100_000.0)
         pending = {k: v for k, v in state.items() if k.startswith("benefits.")}
         new_scheme = scheme != self.scheme.value
         new_variant = "variant" in state and state["variant"] != self.variant.value
@@ -626,7 +624,7 @@ class ReformExplorer:
                     for row in rows.to_dict("records"):
                         s = _Slider(row, self.beyond.value)
                         if row["key"] in pending:
-                            v = _number(pending[row["key"]], row["value"], row["wide_min"], row["wide_max"])
+                            v = link_number(pending[row["key"]], row["value"], row["wide_min"], row["wide_max"])
                             if not s.widget.disabled:
                                 s.widget.value = v
                         self.sliders.append(s)
@@ -656,17 +654,7 @@ class ReformExplorer:
         meta = doc.meta
         own = meta.source.doc
 
-        def heading(lang: str) -> str:
-            from healthcover.widgets.reader import document_name
-
-            name = document_name(own, meta.source.article, lang) or scheme_name(doc.id, lang)
-            extra = [x for x in (meta.document_number,) if x]
-            issuer = getattr(meta.issuer, lang) if meta.issuer is not None else ""
-            return (f"<b>{html.escape(text('src_heading', lang))}</b>："
-                    if lang == "zh" else f"<b>{html.escape(text('src_heading', lang))}</b>: ") + html.escape(
-                " · ".join([f"《{name}》" if lang == "zh" else name, *extra, issuer]).strip(" ·"))
-
-        items: list[Any] = [heading]
+        items: list[Any] = [functools.partial(document_heading, doc)]
         for rule, rows in m.controls.groupby("rule", sort=False):
             for r in rows.drop_duplicates("citation").itertuples():
                 def item(lang: str, r=r, rule=rule) -> str:
@@ -851,17 +839,6 @@ class ReformExplorer:
         self.outside.value = ""
         for w in (self.quintile_chart, self.money_chart, self.oop_chart):
             w.clear()
-
-
-def _number(raw: Any, default: float, lo: float, hi: float) -> float:
-    """A number from the address bar, within ``[lo, hi]``; anything else gives ``default``."""
-    try:
-        x = float(raw)
-    except (TypeError, ValueError):
-        return float(default)
-    if not math.isfinite(x):
-        return float(default)
-    return float(min(max(x, lo), hi))
 
 
 def reform_explorer(lang: str = "zh", scheme_id: str | None = None, n_households: int | None = None,

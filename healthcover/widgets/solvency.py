@@ -24,8 +24,8 @@ import pandas as pd
 from healthcover import funds as _funds
 from healthcover.funds import Fund, SolvencyResult, TARGETS, YEARS, N_PATHS, SEED  # noqa: F401 (old names)
 from healthcover.widgets.i18n import fmt_count, fmt_money, fmt_pct, register, text
-from healthcover.widgets.page import ChartPanel, Page, TablePanel, query_string  # noqa: F401
-from healthcover.widgets.reader import cite, document_name, scheme_name, term
+from healthcover.widgets.page import ChartPanel, Page, TablePanel, link_number, query_string  # noqa: F401
+from healthcover.widgets.reader import cite, document_heading, scheme_name, term
 
 __all__ = [
     "FUNDS",
@@ -131,7 +131,6 @@ register(
         },
         "fund_assumptions_title": {"zh": "本基金使用的假设：", "en": "Assumptions of this fund:"},
         "unavailable_funds": {"zh": "未列入的制度及原因", "en": "Schemes without a fund here, and why"},
-        "src_heading": {"zh": "制度文件", "en": "The scheme's document"},
     }
 )
 
@@ -334,8 +333,6 @@ class FundSolvency:
 
     def apply_state(self, state: Mapping[str, str]) -> None:
         """Open the scenario of a shared link (see :meth:`state`); invalid values are ignored."""
-        from healthcover.widgets.reform_explorer import _number
-
         page = self.page
         state = dict(state or {})
         with page.batch():
@@ -355,7 +352,7 @@ class FundSolvency:
             for key, (attr, lo, hi) in self._STATE.items():
                 if key in state:
                     w = getattr(self, attr)
-                    setattr(w, "value", _number(state[key], w.value, lo, hi))
+                    setattr(w, "value", link_number(state[key], w.value, lo, hi))
         page.safe(self.update)()
 
     # -- building -------------------------------------------------------------------------
@@ -382,14 +379,7 @@ class FundSolvency:
         meta = s.meta
         own = meta.source.doc
 
-        def heading(lang: str) -> str:
-            name = document_name(own, meta.source.article, lang) or scheme_name(s.id, lang)
-            issuer = getattr(meta.issuer, lang) if meta.issuer is not None else ""
-            parts = [f"《{name}》" if lang == "zh" else name, *(x for x in (meta.document_number,) if x), issuer]
-            return (f"<b>{html.escape(text('src_heading', lang))}</b>{'：' if lang == 'zh' else ': '}"
-                    + html.escape(" · ".join(p for p in parts if p)))
-
-        items: list[Any] = [heading]
+        items: list[Any] = [functools.partial(document_heading, s)]
         fund = result.fund
         seen = set()
         for x in fund.lines:
