@@ -31,7 +31,10 @@ $(STAMP): pyproject.toml requirements-lock.txt $(wildcard share/jupyter/voila/te
 test: $(STAMP)
 	$(PY) -m pytest
 
+# The population and the schemes' baselines are built once into files every kernel maps
+# (healthcover.reforms; found again on later runs), then Voila starts its preheated kernels.
 dashboard: $(STAMP)
+	$(PY) -m healthcover.reforms
 	@echo "Dashboards: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the server)"
 	$(VENV)/bin/voila notebooks/dashboards --no-browser --port=$(PORT) --Voila.ip=127.0.0.1
 

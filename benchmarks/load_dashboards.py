@@ -92,7 +92,8 @@ def wait_quiet(server_pid: int, expected: int, deadline: float, quiet_s: float =
     raise TimeoutError(f"{expected} kernels did not start and settle before the deadline")
 
 
-async def open_session(browser, url: str, i: int, delay: float, results: list, errors: list):
+async def open_session(browser, url: str, i: int, delay: float, results: list, errors: list,
+                       ready: tuple[str, ...] = (READY, BARS)):
     context = await browser.new_context(viewport={"width": 1366, "height": 900})
     page = await context.new_page()
     page.set_default_timeout(STEP_TIMEOUT_MS)
@@ -114,8 +115,8 @@ async def open_session(browser, url: str, i: int, delay: float, results: list, e
         t0 = time.perf_counter()
         await page.goto(url, timeout=STEP_TIMEOUT_MS)
         rec["loaded_s"] = time.perf_counter() - t0
-        await page.wait_for_selector(READY)
-        await page.wait_for_selector(BARS)
+        for selector in ready:
+            await page.wait_for_selector(selector)
         rec["first_render_s"] = time.perf_counter() - t0
         rec["kernel_id"] = await page.evaluate(
             "() => JSON.parse(document.querySelector('#jupyter-config-data').textContent).kernelId")
@@ -174,10 +175,11 @@ def cpu_by_kind(server_pid: int) -> dict:
     return out
 
 
-async def run_sessions(base: str, n: int, arrival: float, server_pid: int) -> dict:
+async def run_sessions(base: str, n: int, arrival: float, server_pid: int, path: str = PAGE,
+                       ready: tuple[str, ...] = (READY, BARS), moves: bool = True) -> dict:
     from playwright.async_api import async_playwright
 
-    url = base + PAGE
+    url = base + path
     results: list[dict] = []
     errors: list[str] = []
     async with async_playwright() as p:
@@ -185,7 +187,7 @@ async def run_sessions(base: str, n: int, arrival: float, server_pid: int) -> di
         cpu0 = kernel_cpu(server_pid)
         by0 = cpu_by_kind(server_pid)
         t0 = time.monotonic()
-        await asyncio.gather(*(open_session(browser, url, i, arrival * i / max(n - 1, 1), results, errors)
+        await asyncio.gather(*(open_session(browser, url, i, arrival * i / max(n - 1, 1), results, errors, ready)
                                for i in range(n)))
         open_wall = time.monotonic() - t0
         cpu_open = kernel_cpu(server_pid) - cpu0
@@ -203,7 +205,7 @@ async def run_sessions(base: str, n: int, arrival: float, server_pid: int) -> di
         # One viewer at a time moves while every page stays open.
         cpu1 = kernel_cpu(server_pid, mine)
         for rec in sorted(results, key=lambda r: r["session"]):
-            if "first_render_s" in rec:
+            if moves and "first_render_s" in rec:
                 await move(rec, errors)
         cpu_moves = kernel_cpu(server_pid, mine) - cpu1
         running = len(kernels(server_pid))
@@ -242,6 +244,8 @@ def main() -> int:
                     "after a kernel is taken (default: voila.json's)")
     ap.add_argument("--pool", type=int, default=None,
                     help="preheated reform-explorer kernels (default: voila.json's; the other dashboards get 1)")
+    ap.add_argument("--no-baseline", action="store_true",
+                    help="skip the baseline: the same viewers opening a bare Voila page (one label)")
     a = ap.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"skipped: {CHROMIUM} missing (make install puts it there)")
@@ -290,7 +294,36 @@ def main() -> int:
     print(f"  page loaded (HTML and scripts) after {fmt([r['loaded_s'] for r in res])}")
     print("  CPU while the pages opened: " + ", ".join(f"{k} {v:.1f} s" for k, v in out["cpu_by_kind"].items()))
     print(f"  wall time: {time.monotonic() - t_start:.0f} s")
+    if not a.no_baseline and time.monotonic() < deadline - 120:
+        bare(a, deadline)
     return 0 if ok else 1
+
+
+def bare(a, deadline: float) -> None:
+    """The baseline in the same run: the same viewers, arriving the same way, open a Voila page
+    that shows one label (preheated kernels, the healthcover template). What it costs is Voila's
+    own front end (about 5 MB of JavaScript a page) and the browsers' share of the cores: a floor
+    no dashboard can go below on this machine."""
+    import tempfile
+
+    import nbformat
+
+    with tempfile.TemporaryDirectory(prefix="hc-bare-") as tmp:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell("import ipywidgets as w\nw.Label('ready')")]
+        nbformat.write(nb, Path(tmp) / "bare.ipynb")
+        pools = {"default": {"pool_size": a.sessions}}
+        extra = [f"--VoilaKernelManager.kernel_pools_config={pools!r}", "--VoilaKernelManager.fill_delay=600"]
+        with run_voila(Path(tmp), *extra, name="load-bare") as base:
+            pid = server_pid_of(base)
+            wait_quiet(pid, a.sessions, deadline)
+            out = asyncio.run(asyncio.wait_for(
+                run_sessions(base, a.sessions, a.arrival, pid, "/voila/render/bare.ipynb", (".widget-label",), False),
+                timeout=max(deadline - time.monotonic(), 30)))
+    res = [r for r in out["results"] if "first_render_s" in r]
+    print(f"\n== baseline: the same {a.sessions} viewers opening a bare Voila page (one label, preheated kernels)")
+    print(f"  rendered: {len(res)}/{a.sessions}; first render {fmt([r['first_render_s'] for r in res])}")
+    print("  CPU while the pages opened: " + ", ".join(f"{k} {v:.1f} s" for k, v in out["cpu_by_kind"].items()))
 
 
 if __name__ == "__main__":
