@@ -43,6 +43,7 @@ loaded when a measure receives a Dask frame.
 """
 from __future__ import annotations
 
-from healthcover.distributed.engine import OWNER_KEYS, adjudicate, bucket, contributions, owner_key
+from healthcover.distributed.engine import (OWNER_KEYS, adjudicate, bucket, check_unique_persons, contributions,
+                                            owner_key)
 
-__all__ = ["adjudicate", "contributions", "owner_key", "bucket", "OWNER_KEYS"]
+__all__ = ["adjudicate", "contributions", "owner_key", "bucket", "check_unique_persons", "OWNER_KEYS"]

@@ -19,13 +19,19 @@ from healthcover import contributions as _contributions
 from healthcover.errors import HealthcoverError, HealthcoverWarning
 from healthcover.schemes.compile import BenefitTables
 
-__all__ = ["adjudicate", "contributions", "household_oop", "owner_key", "bucket", "OWNER_KEYS"]
+__all__ = ["adjudicate", "contributions", "household_oop", "owner_key", "bucket", "check_unique_persons", "OWNER_KEYS"]
 
 #: Helper columns (dropped before a partition reaches the engine).
 _PART = "__healthcover_partition__"
 _INDEX = "__healthcover_index__"
 #: Index names whose known divisions make partitions that are already by owner.
 OWNER_KEYS = ("household_id", "person_id")
+
+
+def _dask_core():
+    import dask
+
+    return dask
 
 
 def _dask():
@@ -128,7 +134,7 @@ def _orderable(index: pd.Index) -> bool:
 
 
 def _adjudicate_partition(claims: pd.DataFrame, persons: pd.DataFrame | None, t: BenefitTables, detail: bool,
-                          order_by, index_order: bool, *checked) -> pd.DataFrame:
+                          order_by, index_order: bool) -> pd.DataFrame:
     """The pandas engine on one partition (claims and persons already co-located by owner)."""
     claims = _restore(claims, ("person_id",))
     if not len(claims) and "date" in claims.columns and not pd.api.types.is_datetime64_any_dtype(claims["date"]):
@@ -156,12 +162,7 @@ def _adjudicate_partition(claims: pd.DataFrame, persons: pd.DataFrame | None, t:
 def _attach_households(claims: pd.DataFrame, persons: pd.DataFrame, n: int) -> pd.DataFrame:
     """Claims (hashed by person) take the partition of their person's household."""
     pid = persons["person_id"]
-    dup = pid.duplicated(keep=False).to_numpy()
-    if dup.any():
-        raise HealthcoverError(
-            f"persons: person_id {checks.fmt_values(pid[dup].head(5).tolist())} appears more than once; "
-            "each person_id must be unique"
-        )
+    _raise_duplicates(pid)
     row = pd.Index(pid.to_numpy()).get_indexer(_ids(claims, "person_id").to_numpy())
     found = row >= 0
     hh = persons["household_id"].to_numpy()[np.where(found, row, 0)] if len(persons) else np.zeros(len(claims))
@@ -169,27 +170,96 @@ def _attach_households(claims: pd.DataFrame, persons: pd.DataFrame, n: int) -> p
     return claims.assign(**{_PART: part})
 
 
-def _person_ids(p: pd.DataFrame, n: int) -> pd.DataFrame:
-    ids = _ids(p, "person_id")
+def _person_keys(ids: pd.Series) -> np.ndarray:
+    """Person ids as values that sort and compare the way pandas matches them (1, 1.0 and True
+    one id, as in :func:`bucket`): float64 for numbers, str for text."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        ids = ids.astype(ids.dtype.categories.dtype)
+    if _kind(ids.dtype) == "number":
+        return ids.to_numpy(dtype=np.float64, na_value=np.nan) + 0.0
+    return ids.astype(str).to_numpy(dtype=object)
+
+
+def _raise_duplicates(ids: pd.Series) -> None:
+    dup = ids.duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise HealthcoverError(
+            f"persons: person_id {checks.fmt_values(ids[dup].head(5).tolist())} appears more than once; "
+            "each person_id must be unique"
+        )
+
+
+def _present(ids: pd.Series) -> pd.Series:
+    return ids[ids.notna().to_numpy()]  # a missing id is the engine's error, with its row
+
+
+def _id_range(ids: pd.Series) -> pd.DataFrame:
+    """One partition's lowest and highest person_id (as :func:`_person_keys`), after checking
+    that none appears twice within it."""
+    ids = _present(ids)
+    _raise_duplicates(ids)
+    k = _person_keys(ids)
+    k = k[np.argsort(k, kind="stable")][[0, -1]] if len(k) else k
+    return pd.DataFrame({"lo": k[:1], "hi": k[1:]})
+
+
+def _contested(ids: pd.Series, ranges: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The ids of one partition that fall inside another partition's range (only these can
+    appear twice), with the partition of an exact check: a hash of the id."""
+    ids = _present(ids)
+    k = _person_keys(ids)
+    lo, hi = np.sort(ranges["lo"].to_numpy()), np.sort(ranges["hi"].to_numpy())
+    # Ranges holding each id: those starting at or below it less those ending below it; its
+    # own partition's range is one of them.
+    holding = np.searchsorted(lo, k, side="right") - np.searchsorted(hi, k, side="left")
+    ids = ids[holding >= 2]
     return pd.DataFrame({"person_id": ids.to_numpy(), _PART: bucket(ids, n)})
 
 
 def _no_duplicates(p: pd.DataFrame) -> pd.Series:
-    dup = p["person_id"].duplicated(keep=False).to_numpy()
-    if dup.any():
-        raise HealthcoverError(
-            f"persons: person_id {checks.fmt_values(p['person_id'][dup].head(5).tolist())} appears more than "
-            "once; each person_id must be unique"
-        )
+    _raise_duplicates(p["person_id"])
     return pd.Series([0], dtype=np.int64)
 
 
-def _unique_persons(persons, n: int):
-    """A lazy count that raises (naming the ids) when a person_id appears twice anywhere: the
-    household route puts persons by household, where the engine would not see it."""
-    ids = persons.map_partitions(_person_ids, n, meta=_person_ids(persons._meta, n))
-    ids = ids.shuffle(on=_PART, npartitions=n)
-    return ids.map_partitions(_no_duplicates, meta=pd.Series(dtype=np.int64)).sum()
+def _person_id_column(persons):
+    """The persons' person_id (column or index) alone, so that reading it for the check reads
+    nothing else (a Parquet file's other columns stay on disk)."""
+    if "person_id" in persons.columns:
+        return persons["person_id"]
+    return persons.index.to_series()
+
+
+def check_unique_persons(ids) -> None:
+    """Raise a :class:`~healthcover.errors.HealthcoverError` naming the ids when a person_id
+    appears twice anywhere in ``ids`` (a Dask Series of person_id); computed now, on the
+    current scheduler, reading only that column.
+
+    Memory is bounded by a partition, not by the data: each partition reports its lowest and
+    highest id (checking its own ids on the way); only ids inside another partition's range can
+    be duplicates, and only those are shuffled, by a hash of the id, to be compared exactly
+    (Dask's disk-backed shuffle on one machine, p2p on a cluster). Persons stored in blocks of
+    ids (each file its own range of person_id, as an extract sorted by household usually is)
+    shuffle nothing: the check is one read of the column.
+
+    Why now and not as a lazy dependency of every result partition: a dependency that needs
+    every person is a barrier, and Dask reads each persons file once for both the check and the
+    engine, so the barrier would hold every person in memory until the check ended."""
+    if not isinstance(ids, _dask().Series):
+        got = "None" if ids is None else type(ids).__name__
+        raise HealthcoverError(f"check_unique_persons: ids must be a Dask Series of person_id; received {got}")
+    dask = _dask_core()
+    ranges = ids.map_partitions(_id_range, meta=_id_range(ids._meta))
+    (table,) = dask.compute(ranges)
+    if len(table) < 2:
+        return
+    order = np.argsort(table["lo"].to_numpy(), kind="stable")
+    lo, hi = table["lo"].to_numpy()[order], table["hi"].to_numpy()[order]
+    if (np.maximum.accumulate(hi)[:-1] < lo[1:]).all():
+        return  # each range starts after every earlier one ends: no id is in two partitions
+    n = max(ids.npartitions, 1)
+    rows = ids.map_partitions(_contested, table, n, meta=_contested(ids._meta, table.iloc[:0], n))
+    rows = rows.shuffle(on=_PART, npartitions=n)
+    dask.compute(rows.map_partitions(_no_duplicates, meta=pd.Series(dtype=np.int64)).sum())
 
 
 def _by_divisions(claims, persons, owner: str, func: str):
@@ -290,28 +360,34 @@ def adjudicate(t: BenefitTables, claims, persons=None, *, detail: bool = False,
             "pool, if any, are applied in the order of the claims' index, then cost, as in pandas; give a claim_seq "
             "column (or order_by=) to state the order", HealthcoverWarning, stacklevel=3,
         )
-    c, p, extra = _colocated(t, claims, persons, func)
+    c, p = _colocated(t, claims, persons, func)
     if p is None:
-        return c.map_partitions(_adjudicate_partition, None, t, detail, order_by, index_order, *extra, meta=meta)
+        return c.map_partitions(_adjudicate_partition, None, t, detail, order_by, index_order, meta=meta)
     # Partition i of the claims and of the persons hold the same owners (same divisions, or
     # the same hash bucket).
-    return dd.map_partitions(_adjudicate_partition, c, p, t, detail, order_by, index_order, *extra, meta=meta,
+    return dd.map_partitions(_adjudicate_partition, c, p, t, detail, order_by, index_order, meta=meta,
                              align_dataframes=False)
 
 
-def _colocated(t: BenefitTables, claims, persons, func: str):
-    """(claims, persons, dependencies): partitions where every limit owner's claims and persons meet."""
+def _colocated(t: BenefitTables, claims, persons, func: str, ids=None):
+    """(claims, persons): partitions where every limit owner's claims and persons
+    meet. Where they meet by household, a person_id in two households would reach the engine
+    in two partitions, so it is checked across the persons (``ids``: their person_id, by
+    default read from ``persons``), now (see :func:`check_unique_persons`)."""
     owner = owner_key(t, persons)
+    if persons is not None and owner == "household_id":
+        if isinstance(persons, pd.DataFrame):
+            _raise_duplicates(_present(_ids(persons, "person_id")))
+        else:
+            checks.require_columns(_restore(persons._meta, ("person_id",)), ["person_id"], "persons")
+            check_unique_persons(_person_id_column(persons) if ids is None else ids)
     located = _by_divisions(claims, persons, owner, func)
     c, p = located if located is not None else _shuffled(claims, persons, owner, func)
-    extra = ()
-    if p is not None and owner == "household_id":
-        extra = (_unique_persons(p, max(c.npartitions, 1)),)
-    return c, p, extra
+    return c, p
 
 
 def _household_sums(claims: pd.DataFrame, persons: pd.DataFrame | None, t: BenefitTables, order_by,
-                    index_order: bool, *checked) -> pd.DataFrame:
+                    index_order: bool) -> pd.DataFrame:
     """Fund payment and out of pocket of one partition's claims, summed by household."""
     res = _adjudicate_partition(claims, persons, t, False, order_by, index_order)
     hh = claims["household_id"].to_numpy()
@@ -351,16 +427,19 @@ def household_oop(households, persons, claims, scheme=None):
         return out
     t = scheme.compiled.benefits
     covered = claims["care"].isin(list(scheme.care_types))
-    insured = persons
+    insured, ids = persons, None
     if "insured" in persons.columns:
         covered = covered & claims["insured"].fillna(False).astype(bool)
         insured = persons.map_partitions(_insured_only, meta=persons._meta)
+        # The uniqueness check reads two columns, not every person's whole row.
+        two = persons[["person_id", "insured"]]
+        ids = two.map_partitions(lambda p: _insured_only(p)["person_id"], meta=two._meta["person_id"])
     engine_claims = claims[covered].drop(columns=[c for c in ("insured",) if c in claims.columns])
     order_by = None if had_seq else (_INDEX,)
-    c, p, extra = _colocated(t, engine_claims, insured, func)
+    c, p = _colocated(t, engine_claims, insured, func, ids)
     meta = pd.DataFrame({"household_id": engine_claims._meta["household_id"].to_numpy(),
                          "fund_paid": np.zeros(0), "oop_insured": np.zeros(0)})
-    sums = dd.map_partitions(_household_sums, c, p, t, order_by, False, *extra, meta=meta, align_dataframes=False)
+    sums = dd.map_partitions(_household_sums, c, p, t, order_by, False, meta=meta, align_dataframes=False)
     paid = (claims[~covered].assign(fund_paid=0.0, oop_insured=claims["cost"])
             [["household_id", "fund_paid", "oop_insured"]])
     both = dd.concat([sums, paid]).groupby("household_id")[["fund_paid", "oop_insured"]].sum(split_out=True)
@@ -371,19 +450,19 @@ def household_oop(households, persons, claims, scheme=None):
 # --------------------------------------------------------------------------- contributions
 
 
-def _contributions_partition(persons: pd.DataFrame, compiled, missing: str, *checked) -> pd.DataFrame:
+def _contributions_partition(persons: pd.DataFrame, compiled, missing: str) -> pd.DataFrame:
     return _contributions.contributions(compiled, _restore(persons, ("person_id",)), missing=missing)
 
 
 def contributions(compiled, persons, *, missing: str = "raise"):
     """:func:`healthcover.contributions.contributions` on a Dask DataFrame of persons: a lazy
     Dask DataFrame with the pandas result's columns, index and partitions. A person_id that
-    appears twice is an error, as in pandas (checked across partitions unless the index is
-    ``person_id`` with known divisions, where each partition's own check suffices)."""
+    appears twice is an error, as in pandas: checked across partitions at the call (one read of
+    the person_id column, :func:`check_unique_persons`) unless the index is ``person_id`` with
+    known divisions, where each partition's own check suffices."""
     persons = _frame(persons, "persons", "contributions")
     meta = _contributions_partition(persons._meta, compiled, missing)
-    extra = ()
     if not (persons.known_divisions and persons.index.name == "person_id"):
         checks.require_columns(_restore(persons._meta, ("person_id",)), ["person_id"], "persons")
-        extra = (_unique_persons(persons, max(persons.npartitions, 1)),)
-    return persons.map_partitions(_contributions_partition, compiled, missing, *extra, meta=meta)
+        check_unique_persons(_person_id_column(persons))
+    return persons.map_partitions(_contributions_partition, compiled, missing, meta=meta)
