@@ -357,3 +357,20 @@ def test_a_result_partition_needs_only_its_own_files(tmp_path):
         for i in (0, files - 1):
             reads = [k for k in _tasks_needed(out, i) if "read_parquet" in str(k[0])]
             assert 2 <= len(reads) <= 3, reads
+
+
+def test_ids_whose_hashes_collide_are_compared_exactly(monkeypatch):
+    """Only hashes travel through the shuffle; two different ids with one hash are read again
+    and compared, so a collision is never reported as a duplicate (and a real one still is)."""
+    from healthcover.distributed import engine
+
+    monkeypatch.setattr(engine, "_hash_ids", lambda values: np.zeros(len(values), dtype=np.uint64))
+    ids = pd.Series(["440102199001011234", "440102199001011235", "11", "3", "2"], name="person_id")
+    parts = dd.from_pandas(ids.to_frame(), npartitions=3, sort=False)["person_id"]  # overlapping ranges
+    with dask.config.set(scheduler="sync"):
+        engine.check_unique_persons(parts)
+        twice = dd.from_pandas(pd.concat([ids, ids.iloc[[1]]]).to_frame(), npartitions=3, sort=False)
+        with pytest.raises(HealthcoverError, match="person_id '440102199001011235' appears more than once"):
+            engine.check_unique_persons(twice["person_id"])
+    with pytest.raises(HealthcoverError, match="ids must be a Dask Series of person_id; received DataFrame"):
+        engine.check_unique_persons(ids.to_frame())

@@ -7,6 +7,8 @@ annual limit) of every year, and the persons they need, in one partition.
 """
 from __future__ import annotations
 
+import os
+import shutil
 import warnings
 from typing import Sequence
 
@@ -79,19 +81,23 @@ def _same_kind(a, b, name: str, func: str, where: str) -> None:
         )
 
 
-def bucket(values, n: int) -> np.ndarray:
-    """The partition (0 .. n-1) of each id: a hash that agrees wherever pandas would match two
-    ids (1, 1.0 and True are one person; so are '7' in two string columns), so the same id
-    lands in the same partition of the claims and of the persons."""
+def _hash_ids(values) -> np.ndarray:
+    """A uint64 hash of each id that agrees wherever pandas would match two ids (1, 1.0 and
+    True are one person; so are '7' in two string columns)."""
     s = values if isinstance(values, pd.Series) else pd.Series(values)
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(s.dtype.categories.dtype)
     if _kind(s.dtype) == "number":
         x = s.to_numpy(dtype=np.float64, na_value=np.nan) + 0.0  # -0.0 and 0.0 are one id
-        h = pd.util.hash_array(x)
-    else:
-        h = pd.util.hash_array(s.astype(str).to_numpy(dtype=object))
-    return (h % np.uint64(max(n, 1))).astype(np.int64)
+        return pd.util.hash_array(x)
+    return pd.util.hash_array(s.astype(str).to_numpy(dtype=object))
+
+
+def bucket(values, n: int) -> np.ndarray:
+    """The partition (0 .. n-1) of each id: a hash that agrees wherever pandas would match two
+    ids (1, 1.0 and True are one person; so are '7' in two string columns), so the same id
+    lands in the same partition of the claims and of the persons."""
+    return (_hash_ids(values) % np.uint64(max(n, 1))).astype(np.int64)
 
 
 def _ids(df: pd.DataFrame, name: str) -> pd.Series:
@@ -204,21 +210,86 @@ def _id_range(ids: pd.Series) -> pd.DataFrame:
 
 
 def _contested(ids: pd.Series, ranges: pd.DataFrame, n: int) -> pd.DataFrame:
-    """The ids of one partition that fall inside another partition's range (only these can
-    appear twice), with the partition of an exact check: a hash of the id."""
+    """The hashes of the ids of one partition that fall inside another partition's range (only
+    these can appear twice), with the partition of the exact check (8 bytes an id travel, not
+    the id: an 18-character identity number is ten times that as a Python string)."""
     ids = _present(ids)
     k = _person_keys(ids)
     lo, hi = np.sort(ranges["lo"].to_numpy()), np.sort(ranges["hi"].to_numpy())
     # Ranges holding each id: those starting at or below it less those ending below it; its
     # own partition's range is one of them.
     holding = np.searchsorted(lo, k, side="right") - np.searchsorted(hi, k, side="left")
-    ids = ids[holding >= 2]
-    return pd.DataFrame({"person_id": ids.to_numpy(), _PART: bucket(ids, n)})
+    h = _hash_ids(ids[holding >= 2])
+    return pd.DataFrame({"hash": h, _PART: (h % np.uint64(max(n, 1))).astype(np.int64)})
 
 
-def _no_duplicates(p: pd.DataFrame) -> pd.Series:
-    _raise_duplicates(p["person_id"])
-    return pd.Series([0], dtype=np.int64)
+def _write_hashes(ids: pd.Series, ranges: pd.DataFrame, folder: str, partition_info=None) -> pd.DataFrame:
+    """The sorted hashes of one partition's contested ids, written to ``folder`` (one raw
+    uint64 file a partition); returns how many."""
+    h = np.sort(_contested(ids, ranges, 1)["hash"].to_numpy())
+    number = 0 if partition_info is None else partition_info["number"]
+    h.tofile(os.path.join(folder, f"{number}.u64"))
+    return pd.DataFrame({"n": [len(h)]})
+
+
+def _repeated_in_range(folder: str, lo: int, hi: int) -> np.ndarray:
+    """Hashes in [lo, hi) found more than once across the files of ``folder``: each file is
+    sorted, so only the slice in range is read (a memory map finds it; nothing else is loaded)."""
+    pieces = []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if os.path.getsize(path) == 0:
+            continue
+        m = np.memmap(path, dtype=np.uint64, mode="r")
+        a, b = np.searchsorted(m, np.array([lo, hi], dtype=np.uint64), side="left") if hi < 2**64 else \
+            (np.searchsorted(m, np.uint64(lo), side="left"), len(m))
+        pieces.append(np.array(m[a:b]))
+        del m
+    h = np.sort(np.concatenate(pieces)) if pieces else np.zeros(0, np.uint64)
+    return np.unique(h[1:][h[1:] == h[:-1]])
+
+
+def _repeated_hashes_on_disk(ids, table: pd.DataFrame) -> np.ndarray:
+    """Hashes of contested ids found more than once, without a shuffle, for schedulers that
+    share this machine's disk: each partition writes its sorted hashes to a temporary folder;
+    then each range of the hash space (about 16 MiB of hashes) is read from every file and
+    checked, so memory is a range and a partition whatever the number of persons."""
+    import tempfile
+
+    dask = _dask_core()
+    folder = tempfile.mkdtemp(prefix="healthcover-person-ids-", dir=dask.config.get("temporary-directory", None))
+    try:
+        written = ids.map_partitions(_write_hashes, table, folder, meta=pd.DataFrame({"n": np.zeros(0, np.int64)}))
+        (counts,) = dask.compute(written)
+        total = int(counts["n"].sum())
+        n_ranges = max(1, -(-total * 8 // 2**24))
+        edges = [r * 2**64 // n_ranges for r in range(n_ranges)] + [2**64]
+        tasks = [dask.delayed(_repeated_in_range)(folder, edges[r], edges[r + 1]) for r in range(n_ranges)]
+        found = dask.compute(*tasks)
+        return np.concatenate(found) if found else np.zeros(0, np.uint64)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _on_cluster() -> bool:
+    """Whether Dask computes on a distributed cluster (whose workers may not share this disk)."""
+    try:
+        from distributed import default_client
+
+        default_client()
+    except (ImportError, ValueError):
+        return False
+    return True
+
+
+def _repeated_hashes(p: pd.DataFrame) -> pd.DataFrame:
+    h = p["hash"]
+    return pd.DataFrame({"hash": h[h.duplicated().to_numpy()].unique()})
+
+
+def _with_hashes(ids: pd.Series, hashes: np.ndarray) -> pd.Series:
+    ids = _present(ids)
+    return ids[np.isin(_hash_ids(ids), hashes)]
 
 
 def _person_id_column(persons):
@@ -236,8 +307,11 @@ def check_unique_persons(ids) -> None:
 
     Memory is bounded by a partition, not by the data: each partition reports its lowest and
     highest id (checking its own ids on the way); only ids inside another partition's range can
-    be duplicates, and only those are shuffled, by a hash of the id, to be compared exactly
-    (Dask's disk-backed shuffle on one machine, p2p on a cluster). Persons stored in blocks of
+    be duplicates, and only their 64-bit hashes go on: on one machine each partition writes its
+    sorted hashes to a temporary file and each range of the hash space (16 MiB) is read back
+    from every file and checked; on a distributed cluster they are shuffled by p2p, which
+    spills to the workers' disks. The ids behind a repeated hash are read again and compared
+    exactly. Persons stored in blocks of
     ids (each file its own range of person_id, as an extract sorted by household usually is)
     shuffle nothing: the check is one read of the column.
 
@@ -256,10 +330,20 @@ def check_unique_persons(ids) -> None:
     lo, hi = table["lo"].to_numpy()[order], table["hi"].to_numpy()[order]
     if (np.maximum.accumulate(hi)[:-1] < lo[1:]).all():
         return  # each range starts after every earlier one ends: no id is in two partitions
-    n = max(ids.npartitions, 1)
-    rows = ids.map_partitions(_contested, table, n, meta=_contested(ids._meta, table.iloc[:0], n))
-    rows = rows.shuffle(on=_PART, npartitions=n)
-    dask.compute(rows.map_partitions(_no_duplicates, meta=pd.Series(dtype=np.int64)).sum())
+    if _on_cluster():
+        n = max(ids.npartitions, 1)
+        rows = ids.map_partitions(_contested, table, n, meta=_contested(ids._meta, table.iloc[:0], n))
+        rows = rows.shuffle(on=_PART, npartitions=n)  # p2p: spills to the workers' disks
+        (repeated,) = dask.compute(rows.map_partitions(_repeated_hashes, meta=_repeated_hashes(rows._meta)))
+        repeated = np.sort(repeated["hash"].to_numpy())
+    else:
+        repeated = np.sort(_repeated_hashes_on_disk(ids, table))
+    # A hash seen twice is an id seen twice, or two ids that collide (about one pair in 10^10
+    # among 10^9 persons): the ids behind a few such hashes are read again and compared.
+    for start in range(0, len(repeated), 1000):
+        chunk = repeated[start:start + 1000]
+        (candidates,) = dask.compute(ids.map_partitions(_with_hashes, chunk, meta=ids._meta))
+        _raise_duplicates(candidates)
 
 
 def _by_divisions(claims, persons, owner: str, func: str):
