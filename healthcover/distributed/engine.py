@@ -415,6 +415,12 @@ def adjudicate(t: BenefitTables, claims, persons=None, *, detail: bool = False,
     result with the claims on the index (``claims.join(result)`` after both are indexed alike,
     or compare computed frames with ``.loc``).
 
+    Where a care type pools its limit in the household, a person_id listed in two households
+    would reach the engine in two partitions, so it is checked across all the persons at the
+    call (:func:`check_unique_persons`: one read of the person_id column, memory bounded by a
+    partition); the error names the id, as pandas refuses it. Nothing else runs before the
+    result is computed, and no result partition waits on all the persons.
+
     Without ``claim_seq`` or ``order_by=``, same-day claims of one owner follow the claims'
     index then cost, as in pandas; a :class:`~healthcover.errors.HealthcoverWarning` says so
     here at once (the pandas engine says it only where such claims exist, which a lazy frame
