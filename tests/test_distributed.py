@@ -240,6 +240,11 @@ def test_a_local_cluster_of_two_processes_gives_the_pandas_result():
             warnings.simplefilter("ignore", HealthcoverWarning)
             got = client.compute(scheme.adjudicate(dc, dp)).result(timeout=120)
             got_c = client.compute(scheme.contributions(dp, missing="nan")).result(timeout=120)
+            # The person_id check on the cluster (p2p, not this machine's temporary files).
+            pid = int(persons["person_id"].iloc[0])
+            twice = pd.concat([persons, persons.iloc[[0]].assign(household_id=-1)], ignore_index=True)
+            with pytest.raises(HealthcoverError, match=f"person_id {pid!r} appears more than once"):
+                scheme.adjudicate(dc, _random_partitions(twice, 3, 3))
         workers = client.run(lambda: __import__("os").getpid())
     assert len(set(workers.values())) == 2
     _compare(got, ref)

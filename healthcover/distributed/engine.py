@@ -205,8 +205,8 @@ def _id_range(ids: pd.Series) -> pd.DataFrame:
     ids = _present(ids)
     _raise_duplicates(ids)
     k = _person_keys(ids)
-    k = k[np.argsort(k, kind="stable")][[0, -1]] if len(k) else k
-    return pd.DataFrame({"lo": k[:1], "hi": k[1:]})
+    ends = np.array([k.min(), k.max()], dtype=k.dtype) if len(k) else k
+    return pd.DataFrame({"lo": ends[:1], "hi": ends[1:]})
 
 
 def _contested(ids: pd.Series, ranges: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -272,14 +272,12 @@ def _repeated_hashes_on_disk(ids, table: pd.DataFrame) -> np.ndarray:
 
 
 def _on_cluster() -> bool:
-    """Whether Dask computes on a distributed cluster (whose workers may not share this disk)."""
-    try:
-        from distributed import default_client
+    """Whether Dask computes on a distributed cluster (whose workers may not share this disk):
+    the scheduler in force is a ``distributed.Client``'s, not a local one."""
+    from dask.base import get_scheduler
 
-        default_client()
-    except (ImportError, ValueError):
-        return False
-    return True
+    owner = getattr(get_scheduler(), "__self__", None)
+    return type(owner).__module__.startswith("distributed")
 
 
 def _repeated_hashes(p: pd.DataFrame) -> pd.DataFrame:
@@ -311,9 +309,8 @@ def check_unique_persons(ids) -> None:
     sorted hashes to a temporary file and each range of the hash space (16 MiB) is read back
     from every file and checked; on a distributed cluster they are shuffled by p2p, which
     spills to the workers' disks. The ids behind a repeated hash are read again and compared
-    exactly. Persons stored in blocks of
-    ids (each file its own range of person_id, as an extract sorted by household usually is)
-    shuffle nothing: the check is one read of the column.
+    exactly. Persons stored in blocks of ids (each file its own range of person_id, as
+    numbering persons in household order gives) need nothing but one read of the column.
 
     Why now and not as a lazy dependency of every result partition: a dependency that needs
     every person is a barrier, and Dask reads each persons file once for both the check and the
