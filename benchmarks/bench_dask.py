@@ -9,7 +9,10 @@ peak memory is its own:
 * **dask**: ``dd.read_parquet(claims, index="household_id", calculate_divisions=True)`` ->
   ``scheme.adjudicate(claims, persons)`` -> ``to_parquet`` on the threaded local scheduler
   (``--workers`` threads), for 10 %, 30 % and 100 % of the files (the 10 M -> 30 M -> 100 M
-  curve: time should grow linearly, memory stay flat);
+  curve: time should grow linearly, memory stay flat). The time includes the check, at the
+  call, that no person_id is in two households (one read of the persons' person_id column:
+  each file here holds its own block of ids; ``--scattered-ids`` spreads them, so that the
+  ids' hashes are compared too);
 * **pandas**: the same claims read into memory and adjudicated in one call, timed without the
   reading, at the largest size whose estimated footprint fits in half the available memory.
 
@@ -19,6 +22,7 @@ end unless ``--keep``.
 
     .venv/bin/python benchmarks/bench_dask.py                       # 10 M, 30 M, 100 M
     .venv/bin/python benchmarks/bench_dask.py --claims 3_000_000    # a quick run
+    .venv/bin/python benchmarks/bench_dask.py --claims 3_000_000 --scattered-ids
 """
 from __future__ import annotations
 
@@ -48,9 +52,11 @@ def scheme():
     return s
 
 
-def generate(root: Path, n_claims: int, seed: int = 0) -> int:
+def generate(root: Path, n_claims: int, seed: int = 0, scattered_ids: bool = False) -> int:
     """Write ``n_claims`` claims in files of CLAIMS_PER_FILE, each a block of whole households
-    sorted by household_id; returns the number of files."""
+    sorted by household_id; returns the number of files. Person ids are numbered in household
+    order (each file its own block of ids), or with ``scattered_ids`` spread over 0 .. 2**40
+    (an odd multiplier modulo 2**40: still unique), as identity numbers would be."""
     s = scheme()
     (root / "claims").mkdir(parents=True, exist_ok=True)
     (root / "persons").mkdir(parents=True, exist_ok=True)
@@ -65,7 +71,9 @@ def generate(root: Path, n_claims: int, seed: int = 0) -> int:
         n_people = max(int(n / CLAIMS_PER_PERSON), 1)
         size = rng.integers(1, 6, n_people)  # household sizes 1-5, cut to n_people persons
         hh_of_person = np.repeat(np.arange(len(size)), size)[:n_people] + household0
-        pid = np.arange(n_people) + person0
+        pid = np.arange(n_people, dtype=np.int64) + person0
+        if scattered_ids:
+            pid = (pid * 2654435761) % 2**40
         who = rng.integers(0, n_people, n)
         out_p = rng.random(n) < 0.8
         claims = pd.DataFrame({
@@ -97,7 +105,10 @@ def files(root: Path, table: str, k: int) -> list[str]:
 
 
 def peak_rss() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """Peak RSS of this process, or of its largest worker process under the ``processes``
+    scheduler (whose children hold partitions too)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
 
 
 def run_dask(root: Path, k: int, workers: int) -> dict:
@@ -142,6 +153,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--dir", type=Path, default=Path("build/bench_dask"))
     ap.add_argument("--keep", action="store_true", help="keep the generated Parquet files")
+    ap.add_argument("--scattered-ids", action="store_true",
+                    help="person ids not in blocks per file (the person_id check compares hashes)")
     ap.add_argument("--child", nargs=3, metavar=("PATH", "FILES", "WORKERS"), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -159,7 +172,7 @@ def main() -> None:
     a.dir.mkdir(parents=True, exist_ok=True)
     try:
         t0 = time.perf_counter()
-        n_files = generate(a.dir, a.claims)
+        n_files = generate(a.dir, a.claims, scattered_ids=a.scattered_ids)
         print(f"generated {a.claims:,} claims in {n_files} Parquet files by household "
               f"({sum(f.stat().st_size for f in a.dir.rglob('*.parquet')) / 2**30:.2f} GiB) "
               f"in {time.perf_counter() - t0:.0f} s")

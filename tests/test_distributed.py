@@ -240,6 +240,11 @@ def test_a_local_cluster_of_two_processes_gives_the_pandas_result():
             warnings.simplefilter("ignore", HealthcoverWarning)
             got = client.compute(scheme.adjudicate(dc, dp)).result(timeout=120)
             got_c = client.compute(scheme.contributions(dp, missing="nan")).result(timeout=120)
+            # The person_id check on the cluster (p2p, not this machine's temporary files).
+            pid = int(persons["person_id"].iloc[0])
+            twice = pd.concat([persons, persons.iloc[[0]].assign(household_id=-1)], ignore_index=True)
+            with pytest.raises(HealthcoverError, match=f"person_id {pid!r} appears more than once"):
+                scheme.adjudicate(dc, _random_partitions(twice, 3, 3))
         workers = client.run(lambda: __import__("os").getpid())
     assert len(set(workers.values())) == 2
     _compare(got, ref)
@@ -259,3 +264,118 @@ def test_household_oop_of_dask_frames_is_the_pandas_table(scheme_id, variant):
     assert list(got.columns) == list(ref.columns)
     got = got.set_index("household_id").loc[ref["household_id"]].reset_index()
     pd.testing.assert_frame_equal(got, ref, check_exact=False, rtol=1e-12, check_dtype=False)
+
+
+def _by_household_parquet(tmp_path, persons: pd.DataFrame, claims: pd.DataFrame, files: int):
+    """Claims and persons written as the README says (files of whole households, sorted by
+    household_id) and read back with divisions."""
+    for name, df in (("claims", claims), ("persons", persons)):
+        df = df.reset_index(drop=True).set_index("household_id").sort_index(kind="stable")
+        dd.from_pandas(df, npartitions=files, sort=True).to_parquet(tmp_path / name)
+    return (dd.read_parquet(tmp_path / "claims", index="household_id", calculate_divisions=True),
+            dd.read_parquet(tmp_path / "persons", index="household_id", calculate_divisions=True))
+
+
+@pytest.mark.parametrize("where", ["another file", "the same file"])
+def test_a_person_in_two_households_is_named_on_the_divisions_route(tmp_path, where):
+    """Claims and persons by household move nowhere, so no partition sees both households of a
+    person listed twice: the check across partitions names the id, as pandas refuses it."""
+    scheme, claims, persons = _population("dazu-resident", "tier2", n_households=60, seed=4)
+    hh = persons.set_index("person_id")["household_id"]
+    claims = claims.assign(household_id=claims["person_id"].map(hh))
+    households = np.sort(persons["household_id"].unique())
+    first = persons[persons["household_id"] == households[0]].iloc[[0]]
+    other = households[-1] if where == "another file" else households[1]
+    twice = pd.concat([persons, first.assign(household_id=other)], ignore_index=True)
+    with pytest.raises(HealthcoverError, match="person_id"):
+        _pandas(scheme, claims, twice)
+    dc, dp = _by_household_parquet(tmp_path, twice, claims, files=4)
+    assert dc.known_divisions and dp.known_divisions and dc.npartitions == 4
+    pid = int(first["person_id"].iloc[0])
+    with pytest.raises(HealthcoverError, match=f"person_id {pid} appears more than once"):
+        scheme.adjudicate(dc, dp)  # checked at the call: one read of the person_id column
+    with pytest.raises(HealthcoverError, match=f"person_id {pid} appears more than once"):
+        scheme.adjudicate(dc, twice)  # pandas persons: checked at once too
+    # Without the duplicate the same files give the pandas result.
+    dc, dp = _by_household_parquet(tmp_path / "ok", persons, claims, files=4)
+    got = scheme.adjudicate(dc, dp).compute(scheduler="threads")
+    ref = _pandas(scheme, dc.compute(), persons)
+    pd.testing.assert_frame_equal(got, ref, check_exact=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(ids=st.lists(st.one_of(st.integers(0, 30), st.sampled_from([1.0, 2.0, 7.5])), min_size=1, max_size=40),
+       n=st.integers(1, 6), text=st.booleans(), seed=st.integers(0, 2**16), missing=st.booleans())
+def test_the_check_across_partitions_finds_exactly_the_duplicates(ids, n, text, seed, missing):
+    """Whatever the ranges of the partitions (disjoint, overlapping, one inside another): an
+    error naming a duplicated id when pandas would see one, nothing otherwise."""
+    from healthcover.distributed import check_unique_persons
+
+    values = [str(v) for v in ids] if text else [float(v) for v in ids]
+    if missing:
+        values.append(None if text else np.nan)  # a missing id is the engine's error, not this one
+    s = pd.Series(values, name="person_id", dtype=object if text else np.float64)
+    present = s.dropna()
+    dup = present[present.duplicated(keep=False)]
+    parts = _random_partitions(s.to_frame(), n, seed)["person_id"]
+    if len(dup):
+        with pytest.raises(HealthcoverError, match="appears more than once") as err:
+            check_unique_persons(parts)
+        named = str(err.value).split("person_id ", 1)[1].split(" appears", 1)[0]
+        assert set(named.split(", ")) <= {repr(v) for v in dup}
+    else:
+        check_unique_persons(parts)
+    # Sorted into blocks of ids (disjoint ranges, the fast path), the verdict is the same.
+    blocks = dd.from_pandas(s.sort_values().reset_index(drop=True).to_frame(), npartitions=n)["person_id"]
+    if len(dup):
+        with pytest.raises(HealthcoverError, match="appears more than once"):
+            check_unique_persons(blocks)
+    else:
+        check_unique_persons(blocks)
+
+
+def _tasks_needed(frame, i: int) -> set:
+    """Keys that computing partition ``i`` of ``frame`` runs (its dependencies, transitively)."""
+    from dask.core import get_dependencies
+
+    frame = frame.optimize()
+    graph = dict(frame.__dask_graph__())
+    todo, seen = [frame.__dask_keys__()[i]], set()
+    while todo:
+        key = todo.pop()
+        if key not in seen:
+            seen.add(key)
+            todo.extend(get_dependencies(graph, key))
+    return seen
+
+
+def test_a_result_partition_needs_only_its_own_files(tmp_path):
+    """Memory bounded by the partition: one partition of the result reads its file of claims
+    and the one or two persons' files that overlap it, however many files there are (a check
+    over every person inside the graph would be a barrier holding every person in memory)."""
+    scheme, claims, persons = _population("dazu-resident", "tier2", n_households=80, seed=6)
+    hh = persons.set_index("person_id")["household_id"]
+    claims = claims.assign(household_id=claims["person_id"].map(hh))
+    for files in (3, 12):
+        dc, dp = _by_household_parquet(tmp_path / str(files), persons, claims, files=files)
+        out = scheme.adjudicate(dc, dp)
+        for i in (0, files - 1):
+            reads = [k for k in _tasks_needed(out, i) if "read_parquet" in str(k[0])]
+            assert 2 <= len(reads) <= 3, reads
+
+
+def test_ids_whose_hashes_collide_are_compared_exactly(monkeypatch):
+    """Only hashes travel through the shuffle; two different ids with one hash are read again
+    and compared, so a collision is never reported as a duplicate (and a real one still is)."""
+    from healthcover.distributed import engine
+
+    monkeypatch.setattr(engine, "_hash_ids", lambda values: np.zeros(len(values), dtype=np.uint64))
+    ids = pd.Series(["440102199001011234", "440102199001011235", "11", "3", "2"], name="person_id")
+    parts = dd.from_pandas(ids.to_frame(), npartitions=3, sort=False)["person_id"]  # overlapping ranges
+    with dask.config.set(scheduler="sync"):
+        engine.check_unique_persons(parts)
+        twice = dd.from_pandas(pd.concat([ids, ids.iloc[[1]]]).to_frame(), npartitions=3, sort=False)
+        with pytest.raises(HealthcoverError, match="person_id '440102199001011235' appears more than once"):
+            engine.check_unique_persons(twice["person_id"])
+    with pytest.raises(HealthcoverError, match="ids must be a Dask Series of person_id; received DataFrame"):
+        engine.check_unique_persons(ids.to_frame())

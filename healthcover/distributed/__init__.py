@@ -22,6 +22,12 @@ Where rows meet:
   cut to the claims' divisions, and claims move nowhere. Otherwise claims and persons are
   shuffled on a hash of the owner (claims without a ``household_id`` column first meet their
   persons on ``person_id`` to learn it).
+* **Persons by household** hide a person_id listed in two households from every partition,
+  so ``adjudicate``, ``contributions`` and ``household_oop`` check person_id across the
+  persons when they are called (:func:`check_unique_persons`): each partition's id range is
+  read from the person_id column alone; where ranges overlap, the ids' hashes are compared
+  range by range (temporary files on one machine, p2p on a cluster). Memory stays bounded by
+  a partition, and no result partition waits on all the persons.
 * **Same-day claims** follow ``claim_seq`` (or ``order_by=``), else the claims' index then
   cost, exactly as in pandas: never the partition or row a claim happened to land in.
 * **Measures** of household tables are sums (headcounts, gaps, the unified classes), exact
@@ -43,6 +49,7 @@ loaded when a measure receives a Dask frame.
 """
 from __future__ import annotations
 
-from healthcover.distributed.engine import OWNER_KEYS, adjudicate, bucket, contributions, owner_key
+from healthcover.distributed.engine import (OWNER_KEYS, adjudicate, bucket, check_unique_persons, contributions,
+                                            owner_key)
 
-__all__ = ["adjudicate", "contributions", "owner_key", "bucket", "OWNER_KEYS"]
+__all__ = ["adjudicate", "contributions", "owner_key", "bucket", "check_unique_persons", "OWNER_KEYS"]

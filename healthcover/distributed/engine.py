@@ -7,6 +7,8 @@ annual limit) of every year, and the persons they need, in one partition.
 """
 from __future__ import annotations
 
+import os
+import shutil
 import warnings
 from typing import Sequence
 
@@ -19,13 +21,19 @@ from healthcover import contributions as _contributions
 from healthcover.errors import HealthcoverError, HealthcoverWarning
 from healthcover.schemes.compile import BenefitTables
 
-__all__ = ["adjudicate", "contributions", "household_oop", "owner_key", "bucket", "OWNER_KEYS"]
+__all__ = ["adjudicate", "contributions", "household_oop", "owner_key", "bucket", "check_unique_persons", "OWNER_KEYS"]
 
 #: Helper columns (dropped before a partition reaches the engine).
 _PART = "__healthcover_partition__"
 _INDEX = "__healthcover_index__"
 #: Index names whose known divisions make partitions that are already by owner.
 OWNER_KEYS = ("household_id", "person_id")
+
+
+def _dask_core():
+    import dask
+
+    return dask
 
 
 def _dask():
@@ -73,19 +81,23 @@ def _same_kind(a, b, name: str, func: str, where: str) -> None:
         )
 
 
-def bucket(values, n: int) -> np.ndarray:
-    """The partition (0 .. n-1) of each id: a hash that agrees wherever pandas would match two
-    ids (1, 1.0 and True are one person; so are '7' in two string columns), so the same id
-    lands in the same partition of the claims and of the persons."""
+def _hash_ids(values) -> np.ndarray:
+    """A uint64 hash of each id that agrees wherever pandas would match two ids (1, 1.0 and
+    True are one person; so are '7' in two string columns)."""
     s = values if isinstance(values, pd.Series) else pd.Series(values)
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(s.dtype.categories.dtype)
     if _kind(s.dtype) == "number":
         x = s.to_numpy(dtype=np.float64, na_value=np.nan) + 0.0  # -0.0 and 0.0 are one id
-        h = pd.util.hash_array(x)
-    else:
-        h = pd.util.hash_array(s.astype(str).to_numpy(dtype=object))
-    return (h % np.uint64(max(n, 1))).astype(np.int64)
+        return pd.util.hash_array(x)
+    return pd.util.hash_array(s.astype(str).to_numpy(dtype=object))
+
+
+def bucket(values, n: int) -> np.ndarray:
+    """The partition (0 .. n-1) of each id: a hash that agrees wherever pandas would match two
+    ids (1, 1.0 and True are one person; so are '7' in two string columns), so the same id
+    lands in the same partition of the claims and of the persons."""
+    return (_hash_ids(values) % np.uint64(max(n, 1))).astype(np.int64)
 
 
 def _ids(df: pd.DataFrame, name: str) -> pd.Series:
@@ -128,7 +140,7 @@ def _orderable(index: pd.Index) -> bool:
 
 
 def _adjudicate_partition(claims: pd.DataFrame, persons: pd.DataFrame | None, t: BenefitTables, detail: bool,
-                          order_by, index_order: bool, *checked) -> pd.DataFrame:
+                          order_by, index_order: bool) -> pd.DataFrame:
     """The pandas engine on one partition (claims and persons already co-located by owner)."""
     claims = _restore(claims, ("person_id",))
     if not len(claims) and "date" in claims.columns and not pd.api.types.is_datetime64_any_dtype(claims["date"]):
@@ -156,12 +168,7 @@ def _adjudicate_partition(claims: pd.DataFrame, persons: pd.DataFrame | None, t:
 def _attach_households(claims: pd.DataFrame, persons: pd.DataFrame, n: int) -> pd.DataFrame:
     """Claims (hashed by person) take the partition of their person's household."""
     pid = persons["person_id"]
-    dup = pid.duplicated(keep=False).to_numpy()
-    if dup.any():
-        raise HealthcoverError(
-            f"persons: person_id {checks.fmt_values(pid[dup].head(5).tolist())} appears more than once; "
-            "each person_id must be unique"
-        )
+    _raise_duplicates(pid)
     row = pd.Index(pid.to_numpy()).get_indexer(_ids(claims, "person_id").to_numpy())
     found = row >= 0
     hh = persons["household_id"].to_numpy()[np.where(found, row, 0)] if len(persons) else np.zeros(len(claims))
@@ -169,27 +176,171 @@ def _attach_households(claims: pd.DataFrame, persons: pd.DataFrame, n: int) -> p
     return claims.assign(**{_PART: part})
 
 
-def _person_ids(p: pd.DataFrame, n: int) -> pd.DataFrame:
-    ids = _ids(p, "person_id")
-    return pd.DataFrame({"person_id": ids.to_numpy(), _PART: bucket(ids, n)})
+def _person_keys(ids: pd.Series) -> np.ndarray:
+    """Person ids as values that sort and compare the way pandas matches them (1, 1.0 and True
+    one id, as in :func:`bucket`): float64 for numbers, str for text."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        ids = ids.astype(ids.dtype.categories.dtype)
+    if _kind(ids.dtype) == "number":
+        return ids.to_numpy(dtype=np.float64, na_value=np.nan) + 0.0
+    return ids.astype(str).to_numpy(dtype=object)
 
 
-def _no_duplicates(p: pd.DataFrame) -> pd.Series:
-    dup = p["person_id"].duplicated(keep=False).to_numpy()
+def _raise_duplicates(ids: pd.Series) -> None:
+    dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
         raise HealthcoverError(
-            f"persons: person_id {checks.fmt_values(p['person_id'][dup].head(5).tolist())} appears more than "
-            "once; each person_id must be unique"
+            f"persons: person_id {checks.fmt_values(ids[dup].head(5).tolist())} appears more than once; "
+            "each person_id must be unique"
         )
-    return pd.Series([0], dtype=np.int64)
 
 
-def _unique_persons(persons, n: int):
-    """A lazy count that raises (naming the ids) when a person_id appears twice anywhere: the
-    household route puts persons by household, where the engine would not see it."""
-    ids = persons.map_partitions(_person_ids, n, meta=_person_ids(persons._meta, n))
-    ids = ids.shuffle(on=_PART, npartitions=n)
-    return ids.map_partitions(_no_duplicates, meta=pd.Series(dtype=np.int64)).sum()
+def _present(ids: pd.Series) -> pd.Series:
+    return ids[ids.notna().to_numpy()]  # a missing id is the engine's error, with its row
+
+
+def _id_range(ids: pd.Series) -> pd.DataFrame:
+    """One partition's lowest and highest person_id (as :func:`_person_keys`), after checking
+    that none appears twice within it."""
+    ids = _present(ids)
+    _raise_duplicates(ids)
+    k = _person_keys(ids)
+    ends = np.array([k.min(), k.max()], dtype=k.dtype) if len(k) else k
+    return pd.DataFrame({"lo": ends[:1], "hi": ends[1:]})
+
+
+def _contested(ids: pd.Series, ranges: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The hashes of the ids of one partition that fall inside another partition's range (only
+    these can appear twice), with the partition of the exact check (8 bytes an id travel, not
+    the id: an 18-character identity number is ten times that as a Python string)."""
+    ids = _present(ids)
+    k = _person_keys(ids)
+    lo, hi = np.sort(ranges["lo"].to_numpy()), np.sort(ranges["hi"].to_numpy())
+    # Ranges holding each id: those starting at or below it less those ending below it; its
+    # own partition's range is one of them.
+    holding = np.searchsorted(lo, k, side="right") - np.searchsorted(hi, k, side="left")
+    h = _hash_ids(ids[holding >= 2])
+    return pd.DataFrame({"hash": h, _PART: (h % np.uint64(max(n, 1))).astype(np.int64)})
+
+
+def _write_hashes(ids: pd.Series, ranges: pd.DataFrame, folder: str, partition_info=None) -> pd.DataFrame:
+    """The sorted hashes of one partition's contested ids, written to ``folder`` (one raw
+    uint64 file a partition); returns how many."""
+    h = np.sort(_contested(ids, ranges, 1)["hash"].to_numpy())
+    number = 0 if partition_info is None else partition_info["number"]
+    h.tofile(os.path.join(folder, f"{number}.u64"))
+    return pd.DataFrame({"n": [len(h)]})
+
+
+def _repeated_in_range(folder: str, lo: int, hi: int) -> np.ndarray:
+    """Hashes in [lo, hi) found more than once across the files of ``folder``: each file is
+    sorted, so only the slice in range is read (a memory map finds it; nothing else is loaded)."""
+    pieces = []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if os.path.getsize(path) == 0:
+            continue
+        m = np.memmap(path, dtype=np.uint64, mode="r")
+        a, b = np.searchsorted(m, np.array([lo, hi], dtype=np.uint64), side="left") if hi < 2**64 else \
+            (np.searchsorted(m, np.uint64(lo), side="left"), len(m))
+        pieces.append(np.array(m[a:b]))
+        del m
+    h = np.sort(np.concatenate(pieces)) if pieces else np.zeros(0, np.uint64)
+    return np.unique(h[1:][h[1:] == h[:-1]])
+
+
+def _repeated_hashes_on_disk(ids, table: pd.DataFrame) -> np.ndarray:
+    """Hashes of contested ids found more than once, without a shuffle, for schedulers that
+    share this machine's disk: each partition writes its sorted hashes to a temporary folder;
+    then each range of the hash space (about 16 MiB of hashes) is read from every file and
+    checked, so memory is a range and a partition whatever the number of persons."""
+    import tempfile
+
+    dask = _dask_core()
+    folder = tempfile.mkdtemp(prefix="healthcover-person-ids-", dir=dask.config.get("temporary-directory", None))
+    try:
+        written = ids.map_partitions(_write_hashes, table, folder, meta=pd.DataFrame({"n": np.zeros(0, np.int64)}))
+        (counts,) = dask.compute(written)
+        total = int(counts["n"].sum())
+        n_ranges = max(1, -(-total * 8 // 2**24))
+        edges = [r * 2**64 // n_ranges for r in range(n_ranges)] + [2**64]
+        tasks = [dask.delayed(_repeated_in_range)(folder, edges[r], edges[r + 1]) for r in range(n_ranges)]
+        found = dask.compute(*tasks)
+        return np.concatenate(found) if found else np.zeros(0, np.uint64)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _on_cluster() -> bool:
+    """Whether Dask computes on a distributed cluster (whose workers may not share this disk):
+    the scheduler in force is a ``distributed.Client``'s, not a local one."""
+    from dask.base import get_scheduler
+
+    owner = getattr(get_scheduler(), "__self__", None)
+    return type(owner).__module__.startswith("distributed")
+
+
+def _repeated_hashes(p: pd.DataFrame) -> pd.DataFrame:
+    h = p["hash"]
+    return pd.DataFrame({"hash": h[h.duplicated().to_numpy()].unique()})
+
+
+def _with_hashes(ids: pd.Series, hashes: np.ndarray) -> pd.Series:
+    ids = _present(ids)
+    return ids[np.isin(_hash_ids(ids), hashes)]
+
+
+def _person_id_column(persons):
+    """The persons' person_id (column or index) alone, so that reading it for the check reads
+    nothing else (a Parquet file's other columns stay on disk)."""
+    if "person_id" in persons.columns:
+        return persons["person_id"]
+    return persons.index.to_series()
+
+
+def check_unique_persons(ids) -> None:
+    """Raise a :class:`~healthcover.errors.HealthcoverError` naming the ids when a person_id
+    appears twice anywhere in ``ids`` (a Dask Series of person_id); computed now, on the
+    current scheduler, reading only that column.
+
+    Memory is bounded by a partition, not by the data: each partition reports its lowest and
+    highest id (checking its own ids on the way); only ids inside another partition's range can
+    be duplicates, and only their 64-bit hashes go on: on one machine each partition writes its
+    sorted hashes to a temporary file and each range of the hash space (16 MiB) is read back
+    from every file and checked; on a distributed cluster they are shuffled by p2p, which
+    spills to the workers' disks. The ids behind a repeated hash are read again and compared
+    exactly. Persons stored in blocks of ids (each file its own range of person_id, as
+    numbering persons in household order gives) need nothing but one read of the column.
+
+    Why now and not as a lazy dependency of every result partition: a dependency that needs
+    every person is a barrier, and Dask reads each persons file once for both the check and the
+    engine, so the barrier would hold every person in memory until the check ended."""
+    if not isinstance(ids, _dask().Series):
+        got = "None" if ids is None else type(ids).__name__
+        raise HealthcoverError(f"check_unique_persons: ids must be a Dask Series of person_id; received {got}")
+    dask = _dask_core()
+    ranges = ids.map_partitions(_id_range, meta=_id_range(ids._meta))
+    (table,) = dask.compute(ranges)
+    if len(table) < 2:
+        return
+    order = np.argsort(table["lo"].to_numpy(), kind="stable")
+    lo, hi = table["lo"].to_numpy()[order], table["hi"].to_numpy()[order]
+    if (np.maximum.accumulate(hi)[:-1] < lo[1:]).all():
+        return  # each range starts after every earlier one ends: no id is in two partitions
+    if _on_cluster():
+        n = max(ids.npartitions, 1)
+        rows = ids.map_partitions(_contested, table, n, meta=_contested(ids._meta, table.iloc[:0], n))
+        rows = rows.shuffle(on=_PART, npartitions=n)  # p2p: spills to the workers' disks
+        (repeated,) = dask.compute(rows.map_partitions(_repeated_hashes, meta=_repeated_hashes(rows._meta)))
+        repeated = np.sort(repeated["hash"].to_numpy())
+    else:
+        repeated = np.sort(_repeated_hashes_on_disk(ids, table))
+    # A hash seen twice is an id seen twice, or two ids that collide (about one pair in 10^10
+    # among 10^9 persons): the ids behind a few such hashes are read again and compared.
+    for start in range(0, len(repeated), 1000):
+        chunk = repeated[start:start + 1000]
+        (candidates,) = dask.compute(ids.map_partitions(_with_hashes, chunk, meta=ids._meta))
+        _raise_duplicates(candidates)
 
 
 def _by_divisions(claims, persons, owner: str, func: str):
@@ -261,6 +412,12 @@ def adjudicate(t: BenefitTables, claims, persons=None, *, detail: bool = False,
     result with the claims on the index (``claims.join(result)`` after both are indexed alike,
     or compare computed frames with ``.loc``).
 
+    Where a care type pools its limit in the household, a person_id listed in two households
+    would reach the engine in two partitions, so it is checked across all the persons at the
+    call (:func:`check_unique_persons`: one read of the person_id column, memory bounded by a
+    partition); the error names the id, as pandas refuses it. Nothing else runs before the
+    result is computed, and no result partition waits on all the persons.
+
     Without ``claim_seq`` or ``order_by=``, same-day claims of one owner follow the claims'
     index then cost, as in pandas; a :class:`~healthcover.errors.HealthcoverWarning` says so
     here at once (the pandas engine says it only where such claims exist, which a lazy frame
@@ -290,28 +447,34 @@ def adjudicate(t: BenefitTables, claims, persons=None, *, detail: bool = False,
             "pool, if any, are applied in the order of the claims' index, then cost, as in pandas; give a claim_seq "
             "column (or order_by=) to state the order", HealthcoverWarning, stacklevel=3,
         )
-    c, p, extra = _colocated(t, claims, persons, func)
+    c, p = _colocated(t, claims, persons, func)
     if p is None:
-        return c.map_partitions(_adjudicate_partition, None, t, detail, order_by, index_order, *extra, meta=meta)
+        return c.map_partitions(_adjudicate_partition, None, t, detail, order_by, index_order, meta=meta)
     # Partition i of the claims and of the persons hold the same owners (same divisions, or
     # the same hash bucket).
-    return dd.map_partitions(_adjudicate_partition, c, p, t, detail, order_by, index_order, *extra, meta=meta,
+    return dd.map_partitions(_adjudicate_partition, c, p, t, detail, order_by, index_order, meta=meta,
                              align_dataframes=False)
 
 
-def _colocated(t: BenefitTables, claims, persons, func: str):
-    """(claims, persons, dependencies): partitions where every limit owner's claims and persons meet."""
+def _colocated(t: BenefitTables, claims, persons, func: str, ids=None):
+    """(claims, persons): partitions where every limit owner's claims and persons
+    meet. Where they meet by household, a person_id in two households would reach the engine
+    in two partitions, so it is checked across the persons (``ids``: their person_id, by
+    default read from ``persons``), now (see :func:`check_unique_persons`)."""
     owner = owner_key(t, persons)
+    if persons is not None and owner == "household_id":
+        if isinstance(persons, pd.DataFrame):
+            _raise_duplicates(_present(_ids(persons, "person_id")))
+        else:
+            checks.require_columns(_restore(persons._meta, ("person_id",)), ["person_id"], "persons")
+            check_unique_persons(_person_id_column(persons) if ids is None else ids)
     located = _by_divisions(claims, persons, owner, func)
     c, p = located if located is not None else _shuffled(claims, persons, owner, func)
-    extra = ()
-    if p is not None and owner == "household_id":
-        extra = (_unique_persons(p, max(c.npartitions, 1)),)
-    return c, p, extra
+    return c, p
 
 
 def _household_sums(claims: pd.DataFrame, persons: pd.DataFrame | None, t: BenefitTables, order_by,
-                    index_order: bool, *checked) -> pd.DataFrame:
+                    index_order: bool) -> pd.DataFrame:
     """Fund payment and out of pocket of one partition's claims, summed by household."""
     res = _adjudicate_partition(claims, persons, t, False, order_by, index_order)
     hh = claims["household_id"].to_numpy()
@@ -351,16 +514,19 @@ def household_oop(households, persons, claims, scheme=None):
         return out
     t = scheme.compiled.benefits
     covered = claims["care"].isin(list(scheme.care_types))
-    insured = persons
+    insured, ids = persons, None
     if "insured" in persons.columns:
         covered = covered & claims["insured"].fillna(False).astype(bool)
         insured = persons.map_partitions(_insured_only, meta=persons._meta)
+        # The uniqueness check reads two columns, not every person's whole row.
+        two = persons[["person_id", "insured"]]
+        ids = two.map_partitions(lambda p: _insured_only(p)["person_id"], meta=two._meta["person_id"])
     engine_claims = claims[covered].drop(columns=[c for c in ("insured",) if c in claims.columns])
     order_by = None if had_seq else (_INDEX,)
-    c, p, extra = _colocated(t, engine_claims, insured, func)
+    c, p = _colocated(t, engine_claims, insured, func, ids)
     meta = pd.DataFrame({"household_id": engine_claims._meta["household_id"].to_numpy(),
                          "fund_paid": np.zeros(0), "oop_insured": np.zeros(0)})
-    sums = dd.map_partitions(_household_sums, c, p, t, order_by, False, *extra, meta=meta, align_dataframes=False)
+    sums = dd.map_partitions(_household_sums, c, p, t, order_by, False, meta=meta, align_dataframes=False)
     paid = (claims[~covered].assign(fund_paid=0.0, oop_insured=claims["cost"])
             [["household_id", "fund_paid", "oop_insured"]])
     both = dd.concat([sums, paid]).groupby("household_id")[["fund_paid", "oop_insured"]].sum(split_out=True)
@@ -371,19 +537,19 @@ def household_oop(households, persons, claims, scheme=None):
 # --------------------------------------------------------------------------- contributions
 
 
-def _contributions_partition(persons: pd.DataFrame, compiled, missing: str, *checked) -> pd.DataFrame:
+def _contributions_partition(persons: pd.DataFrame, compiled, missing: str) -> pd.DataFrame:
     return _contributions.contributions(compiled, _restore(persons, ("person_id",)), missing=missing)
 
 
 def contributions(compiled, persons, *, missing: str = "raise"):
     """:func:`healthcover.contributions.contributions` on a Dask DataFrame of persons: a lazy
     Dask DataFrame with the pandas result's columns, index and partitions. A person_id that
-    appears twice is an error, as in pandas (checked across partitions unless the index is
-    ``person_id`` with known divisions, where each partition's own check suffices)."""
+    appears twice is an error, as in pandas: checked across partitions at the call (one read of
+    the person_id column, :func:`check_unique_persons`) unless the index is ``person_id`` with
+    known divisions, where each partition's own check suffices."""
     persons = _frame(persons, "persons", "contributions")
     meta = _contributions_partition(persons._meta, compiled, missing)
-    extra = ()
     if not (persons.known_divisions and persons.index.name == "person_id"):
         checks.require_columns(_restore(persons._meta, ("person_id",)), ["person_id"], "persons")
-        extra = (_unique_persons(persons, max(persons.npartitions, 1)),)
-    return persons.map_partitions(_contributions_partition, compiled, missing, *extra, meta=meta)
+        check_unique_persons(_person_id_column(persons))
+    return persons.map_partitions(_contributions_partition, compiled, missing, meta=meta)
