@@ -72,7 +72,6 @@ def severities(wide: bool):
 
 
 def benefits():
-    money = log_uniform(1.0, 1e6)
     # a deductible in one example of four, rate 0 or 1 now and then, a cap in one of two
     deductible = _draw(lambda r: 0.0 if r.random() < 0.25 else 10.0 ** r.uniform(0, 5))
     rate = _draw(lambda r: r.choice([0.0, 1.0]) if r.random() < 0.06 else r.uniform(0.0, 1.0))

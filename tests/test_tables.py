@@ -92,8 +92,10 @@ def test_parameter_sources_for_every_scheme(scheme_id):
 
 
 @settings(max_examples=40, deadline=None)
-@given(hpd.data_frames([hpd.column("a", dtype=float), hpd.column("b", dtype=object,
-                                                                   elements=st.one_of(st.none(), st.text(max_size=5)))]))
+@given(hpd.data_frames([hpd.column("a", dtype=float), hpd.column(
+    "b", dtype=object,
+    # a text that reads "NaN" is the data's own word and is shown as written
+    elements=st.one_of(st.none(), st.text(max_size=5).filter(lambda t: t not in ("nan", "NaN", "None"))))]))
 def test_html_never_shows_missing_markers(frame):
     html = reader_table(frame).to_html()
     assert ">nan<" not in html and ">None<" not in html and ">NaN<" not in html
