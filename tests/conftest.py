@@ -203,9 +203,9 @@ def voila_url() -> Iterator[str]:
     # tests stay within CI's time and the 2 shared cores.
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HEALTHCOVER_DASHBOARD_HOUSEHOLDS", os.environ.get("HEALTHCOVER_DASHBOARD_HOUSEHOLDS", "2000"))
-        # voila.json refills the preheat pool 2 min after a kernel is taken (a burst of visitors
-        # is not slowed by refills); the tests open pages one after another, so refill at once
-        # and every page load goes through the preheated path.
+        # voila.json refills the preheat pool a second after a kernel is taken, at low CPU
+        # priority (a burst of visitors is not slowed by refills); the tests open pages one
+        # after another, so every page load goes through the preheated path.
         # One warm kernel per dashboard (voila.json keeps 20 for the reform explorer: a room of
         # viewers, see benchmarks/load_dashboards.py), and the files kernels map in the test's
         # cache folder.

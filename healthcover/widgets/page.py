@@ -140,65 +140,21 @@ _CSS = """
 """
 
 
-_PRIORITY: dict[str, Any] = {"lowered": False, "nice": {}}
-#: The niceness of a kernel Voila preheats for a visitor not yet there: it yields the CPU to the
-#: kernels of viewers already on a page (a pool refilling after a room of viewers arrived).
-PREHEAT_NICE = 19
-
-
-def _threads() -> list[int]:
-    import os
-
-    try:
-        return [int(t) for t in os.listdir("/proc/self/task")]
-    except OSError:  # not Linux: the process as a whole
-        return [0]
-
-
-def _can_restore_priority() -> bool:
-    """Whether this process may raise its priority back after lowering it (root, or a nice
-    limit that allows niceness 0)."""
-    import os
-    import resource
-
-    try:
-        return os.geteuid() == 0 or resource.getrlimit(resource.RLIMIT_NICE)[0] >= 20
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
 def preheat_quietly() -> bool:
     """In a kernel Voila preheats (``VOILA_PREHEAT``), run at the lowest CPU priority until a
     visitor's request arrives (:func:`query_string` restores it), so a pool refilling after a
-    burst of viewers does not slow the pages they are on. Only where the priority can be
-    restored (root, or ``RLIMIT_NICE`` >= 20); elsewhere, and outside Voila, it does nothing.
-    Returns whether the priority was lowered."""
+    burst of viewers does not slow the pages they are on (:mod:`healthcover._priority`; the
+    server already lowers kernels it preheats, this covers a server that does not). Only where
+    the priority can be restored (root, or ``RLIMIT_NICE`` >= 20); elsewhere, and outside Voila,
+    it does nothing. Returns whether the priority is low."""
     import os
 
-    if os.environ.get("VOILA_PREHEAT", "False") != "True" or _PRIORITY["lowered"] or not _can_restore_priority():
+    from healthcover import _priority
+
+    if os.environ.get("VOILA_PREHEAT", "False") != "True" or not _priority.can_restore():
         return False
-    try:
-        for tid in _threads():
-            _PRIORITY["nice"][tid] = os.getpriority(os.PRIO_PROCESS, tid)
-            os.setpriority(os.PRIO_PROCESS, tid, PREHEAT_NICE)
-    except OSError:
-        return False
-    _PRIORITY["lowered"] = True
-    return True
-
-
-def _restore_priority() -> None:
-    import os
-
-    if not _PRIORITY["lowered"]:
-        return
-    # threads started since (the chart renderer's) inherited the low priority: every one goes back
-    for tid in _threads():
-        try:
-            os.setpriority(os.PRIO_PROCESS, tid, _PRIORITY["nice"].get(tid, 0))
-        except OSError:
-            pass
-    _PRIORITY["lowered"] = False
+    os.environ.setdefault(_priority.ENV, str(os.getpriority(os.PRIO_PROCESS, 0)))
+    return _priority.lower()
 
 
 def link_number(raw: Any, default: float, lo: float, hi: float) -> float:
@@ -232,7 +188,9 @@ def query_string() -> dict[str, str]:
         if get_query_string is not None:
             t0 = time.monotonic()
             raw = get_query_string()
-            _restore_priority()
+            from healthcover import _priority
+
+            _priority.restore()
             log.info("preheated kernel %s: visitor's request after %.1f s",
                      os.environ.get("VOILA_KERNEL_ID", "?")[:8], time.monotonic() - t0)
     if raw is None:
