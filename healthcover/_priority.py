@@ -8,6 +8,12 @@ priority (niceness 19) from its launch (the server lowers it, :func:`lower`) unt
 visitor's request arrives (the kernel raises it again, :func:`restore`, to the server's own
 niceness, passed in ``HEALTHCOVER_VISITOR_NICE``). Only where a process may raise its priority
 again (root, or ``RLIMIT_NICE`` allowing it); elsewhere nothing changes.
+
+Jupyter starts every kernel in a session of its own, and where Linux groups the scheduler by
+session (``/proc/sys/kernel/sched_autogroup_enabled``) a thread's niceness only ranks it
+within its own session: each session shares the CPU equally with the others. So the session's
+niceness (``/proc/<pid>/autogroup``) is set too; without it twenty refilling kernels took
+twenty shares of the cores against one for the viewers' browsers.
 """
 from __future__ import annotations
 
@@ -38,13 +44,25 @@ def _threads(pid: int | str = "self") -> list[int]:
         return [0 if pid == "self" else int(pid)]
 
 
-def lower(pid: int | None = None) -> bool:
-    """Every thread of process ``pid`` (this one by default) to :data:`PREHEAT_NICE`."""
+def _set_autogroup(pid: int | str, nice: int) -> None:
+    """The niceness of the scheduler group of ``pid``'s session, where Linux has one."""
     try:
-        for tid in _threads("self" if pid is None else pid):
+        with open(f"/proc/{pid}/autogroup", "w") as fh:
+            fh.write(str(nice))
+    except OSError:  # no autogroups (another kernel, or disabled): the threads' niceness is enough
+        pass
+
+
+def lower(pid: int | None = None) -> bool:
+    """Every thread of process ``pid`` (this one by default), and its session's scheduler group,
+    to :data:`PREHEAT_NICE`."""
+    who: int | str = "self" if pid is None else pid
+    try:
+        for tid in _threads(who):
             os.setpriority(os.PRIO_PROCESS, tid, PREHEAT_NICE)
     except OSError:
         return False
+    _set_autogroup(who, PREHEAT_NICE)
     return True
 
 
@@ -55,6 +73,7 @@ def restore() -> bool:
     if raw is None or not raw.lstrip("-").isdigit():
         return False
     target, changed = int(raw), False
+    _set_autogroup("self", target)
     for tid in _threads():
         try:
             if os.getpriority(os.PRIO_PROCESS, tid) > target:
