@@ -21,7 +21,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +50,35 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _start(what: str, command: Callable[[int], list[str]], status: str, name: str, *,
+           cwd: Path, env: dict | None = None):
+    """Start a local server on a free port and wait until ``base + status`` answers 200.
+    Returns ``(proc, log, base, log_path)``; tries three ports (one may be taken between
+    choosing and binding it)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for attempt in range(3):
+        port = _free_port()
+        # One log per server: several people may run the suite in one checkout at once.
+        log_path = ARTIFACTS / f"{name}-{port}.log"
+        log = open(log_path, "w", encoding="utf-8")
+        proc = subprocess.Popen(command(port), cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(base + status, timeout=2) as r:
+                    if r.status == 200:
+                        return proc, log, base, log_path
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            time.sleep(0.25)
+        proc.kill()
+        proc.wait()
+        log.close()
+    raise RuntimeError(f"{what} did not start within {READY_TIMEOUT_S}s; see {log_path}")
+
+
 @contextlib.contextmanager
 def run_voila(root: Path, *extra: str, name: str = "voila") -> Iterator[ServerURL]:
     """Serve ``root`` with Voila on 127.0.0.1; yield the base URL; stop it afterwards.
@@ -57,40 +86,11 @@ def run_voila(root: Path, *extra: str, name: str = "voila") -> Iterator[ServerUR
     Runs from the repository root so ``voila.json`` (template, strip sources, no
     tracebacks) applies exactly as under ``make dashboard``.
     """
-    ARTIFACTS.mkdir(exist_ok=True)
-    for attempt in range(3):  # the port may be taken between choosing and binding it
-        port = _free_port()
-        # One log per server: several people may run the suite in one checkout at once.
-        log_path = ARTIFACTS / f"{name}-{port}.log"
-        cmd = [
-            sys.executable, "-m", "voila", str(root),
-            "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-            "--Voila.port_retries=0", *extra,
-        ]
-        log = open(log_path, "w", encoding="utf-8")
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        ready = False
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(base + "/", timeout=2) as r:
-                    ready = r.status == 200
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                pass
-            if ready:
-                break
-            time.sleep(0.25)
-        if ready:
-            break
-        proc.kill()
-        proc.wait()
-        log.close()
-        if attempt == 2:
-            raise RuntimeError(
-                f"Voila did not start serving {root} within {READY_TIMEOUT_S}s; see {log_path}"
-            )
+    proc, log, base, _ = _start(
+        f"Voila serving {root}",
+        lambda port: [sys.executable, "-m", "voila", str(root), "--no-browser", f"--port={port}",
+                      "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", *extra],
+        "/", name, cwd=ROOT)
     url = ServerURL(base)
     url.pid = proc.pid
     try:
@@ -141,11 +141,10 @@ def run_jupyterlab(root: Path, *, name: str = "jupyterlab") -> Iterator[LabServe
     env.update(JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"))
     token = secrets.token_hex(16)
-    proc = log = None
-    for attempt in range(3):  # the port may be taken between choosing and binding it
-        port = _free_port()
-        log_path = ARTIFACTS / f"{name}-{port}.log"
-        cmd = [
+    as_root = ["--ServerApp.allow_root=True"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    proc, log, base, log_path = _start(
+        "JupyterLab",
+        lambda port: [
             sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
             "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
@@ -153,32 +152,9 @@ def run_jupyterlab(root: Path, *, name: str = "jupyterlab") -> Iterator[LabServe
             f"--LabApp.user_settings_dir={home / 'settings'}",
             f"--LabApp.workspaces_dir={home / 'workspaces'}",
             "--LabApp.news_url=", "--LabApp.extension_manager=readonly",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ]
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            cmd.append("--ServerApp.allow_root=True")
-        log = open(log_path, "w", encoding="utf-8")
-        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        ready = False
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
-                    ready = r.status == 200
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                pass
-            if ready:
-                break
-            time.sleep(0.25)
-        if ready:
-            break
-        proc.kill()
-        proc.wait()
-        log.close()
-        if attempt == 2:
-            raise RuntimeError(f"JupyterLab did not start within {READY_TIMEOUT_S}s; see {log_path}")
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *as_root,
+        ],
+        f"/api/status?token={token}", name, cwd=root, env=env)
     server = LabServer(base)
     server.token, server.root, server.log = token, root, log_path
     try:

@@ -747,11 +747,7 @@ class ClaimCalculator:
 
     def apply_state(self, state: Mapping[str, str]) -> None:
         """Open the scenario of a shared link (see :meth:`state`); invalid values are ignored."""
-        page = self.page
-        state = dict(state or {})
-        with page.batch():
-            if state.get("lang") in ("zh", "en"):
-                page.language.value = state["lang"]
+        with self.page.shared_link(state) as state:
             if state.get("scheme") in self.schemes and state["scheme"] != self.scheme.value:
                 self.scheme.value = state["scheme"]
                 self._scheme_defaults()
@@ -781,7 +777,7 @@ class ClaimCalculator:
             if episodes:
                 self.n_episodes = len(episodes)
         self._show_rows()
-        page.safe(self.update)()
+        self.page.safe(self.update)()
 
     # -- controls -------------------------------------------------------------------------
     def _scheme_defaults(self) -> None:

@@ -648,6 +648,20 @@ class Page(widgets.VBox):
         finally:
             self._quiet = quiet
 
+    @contextlib.contextmanager
+    def shared_link(self, state: Mapping[str, str] | None) -> Iterator[dict[str, str]]:
+        """Open a shared link's scenario: the page's language from ``lang`` (other values are
+        ignored), then the dashboard's own keys inside one :meth:`batch`::
+
+            with page.shared_link(query) as state:
+                if state.get("scheme") in schemes: ...
+        """
+        state = dict(state or {})
+        with self.batch():
+            if state.get("lang") in ("zh", "en"):
+                self.language.value = state["lang"]
+            yield state
+
     def on_change(
         self, controls: Iterable[Any], fn: Callable[[], Any], names: str = "value"
     ) -> Callable[[], Any]:

@@ -358,11 +358,7 @@ class IllnessPoverty:
 
     def apply_state(self, state: Mapping[str, str]) -> None:
         """Open the scenario of a shared link (see :meth:`state`); invalid values are ignored."""
-        page = self.page
-        state = dict(state or {})
-        with page.batch():
-            if state.get("lang") in ("zh", "en"):
-                page.language.value = state["lang"]
+        with self.page.shared_link(state) as state:
             for name, w in self.sliders.items():
                 if name in state:
                     w.value = link_number(state[name], w.value, w.min, w.max)
@@ -371,7 +367,7 @@ class IllnessPoverty:
                     self.level.value = float(state["level"])
             except ValueError:
                 pass
-        page.safe(self.update)()
+        self.page.safe(self.update)()
 
     @staticmethod
     def _sources() -> list:

@@ -333,11 +333,7 @@ class FundSolvency:
 
     def apply_state(self, state: Mapping[str, str]) -> None:
         """Open the scenario of a shared link (see :meth:`state`); invalid values are ignored."""
-        page = self.page
-        state = dict(state or {})
-        with page.batch():
-            if state.get("lang") in ("zh", "en"):
-                page.language.value = state["lang"]
+        with self.page.shared_link(state) as state:
             if state.get("fund") in self.funds and state["fund"] != self.fund.value:
                 self.fund.value = state["fund"]
                 self._fund_defaults()
@@ -353,7 +349,7 @@ class FundSolvency:
                 if key in state:
                     w = getattr(self, attr)
                     setattr(w, "value", link_number(state[key], w.value, lo, hi))
-        page.safe(self.update)()
+        self.page.safe(self.update)()
 
     # -- building -------------------------------------------------------------------------
     def _fund_defaults(self) -> None:
