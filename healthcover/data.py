@@ -418,6 +418,14 @@ def synthetic_population(
     )
 
 
+def _map(series, mapping: dict, dtype=object):
+    """``series.map(mapping)``; on a Dask series with the result's type given (Dask would
+    otherwise compute a sample to guess it, and warn)."""
+    if checks.is_dask(series):
+        return series.map(mapping, meta=(series.name, dtype))
+    return series.map(mapping)
+
+
 def for_scheme(
     population: Population,
     scheme_id: str,
@@ -462,15 +470,15 @@ def for_scheme(
         )
     claims = population.claims.copy()
     # Dicts over the distinct values: Series.map with a function calls it once per row.
-    claims["facility"] = claims["facility"].map({k: ("" if v is None else v) for k, v in fmap.items()})
     lazy = checks.is_dask(claims)
+    claims["facility"] = _map(claims["facility"], {k: ("" if v is None else v) for k, v in fmap.items()})
     if lazy:  # Dask: the distinct care codes are not known without computing; replace the mapped ones
         claims["care"] = claims["care"].replace({c: v for c, v in kmap.items() if v})
     else:
         claims["care"] = claims["care"].map({c: kmap.get(c) or c for c in claims["care"].unique()})
     persons = population.persons.copy()
-    insured = persons["category"].map({k: v is not None for k, v in cmap.items()}).astype(bool)
-    persons["category"] = persons["category"].map({k: ("" if v is None else v) for k, v in cmap.items()})
+    insured = _map(persons["category"], {k: v is not None for k, v in cmap.items()}, bool).astype(bool)
+    persons["category"] = _map(persons["category"], {k: ("" if v is None else v) for k, v in cmap.items()})
     if "insured" in persons.columns:
         insured &= persons["insured"].astype(bool)
     if checks.is_dask(persons):
