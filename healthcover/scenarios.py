@@ -35,6 +35,7 @@ import pandas as pd
 from healthcover import data as _data
 from healthcover import protection as _protection
 from healthcover.errors import HealthcoverError, allowed
+from healthcover.sources import read_cited, read_data
 
 __all__ = [
     "CATASTROPHIC", "MEASURES", "POVERTY_LINE", "OOP_BINS", "Comparison", "Outcome", "ScenarioModel",
@@ -44,10 +45,12 @@ __all__ = [
 #: The limits that bind only for some claims (the engine's limit_reason codes): a model counts
 #: the households each one stops.
 LIMIT_RULES = ("annual_limit", "per_claim_limit")
-#: Poverty line for impoverishment, CNY per person-year in 1999 yuan (the synthetic
-#: population's money). An assumption, not from the seed documents: China's official rural
-#: poverty line was 625 yuan per person around 1999-2000 (National Bureau of Statistics).
-POVERTY_LINE = 625.0
+#: Cited assumptions of the measures (``data/statistics/measures.yaml``).
+MEASURE_ASSUMPTIONS = read_cited(read_data("statistics", "measures.yaml")["assumptions"],
+                                 "data/statistics/measures.yaml: assumptions")
+#: Poverty line for impoverishment, CNY per person-year in 1999 yuan (the synthetic population's
+#: money): an assumption with its source in ``data/statistics/measures.yaml``.
+POVERTY_LINE = float(MEASURE_ASSUMPTIONS["poverty_line"].value)
 #: (threshold, method) of each catastrophic measure.
 CATASTROPHIC = {
     "che10": (0.10, "total"),

@@ -159,8 +159,8 @@ register(
                   "impoverishment: O'Donnell et al. (2008), ch. 18-19.",
         },
         "src_poverty_line": {
-            "zh": "贫困线625元/人·年为假设（约为1999-2000年国家农村贫困标准），非种子文件所载。",
-            "en": "The poverty line of 625 CNY per person a year is an assumption (about China's official "
+            "zh": "贫困线{line}/人·年为假设（约为1999-2000年国家农村贫困标准），非种子文件所载。",
+            "en": "The poverty line of {line} per person a year is an assumption (about China's official "
                   "rural poverty line in 1999-2000), not from the seed documents.",
         },
         "src_no_behaviour": {
@@ -668,7 +668,10 @@ class ReformExplorer:
             def assumed(lang: str, a=a) -> str:
                 return html.escape(self._assumption_text(a, lang))
             items.append(assumed)
-        items += ["src_population", "src_measures", "src_poverty_line", "src_no_behaviour"]
+        def poverty_line(lang: str) -> str:  # the library's assumption (data/statistics/measures.yaml)
+            return html.escape(text("src_poverty_line", lang).format(line=fmt_money(POVERTY_LINE, lang)))
+
+        items += ["src_population", "src_measures", poverty_line, "src_no_behaviour"]
         return items
 
     def _assumption_text(self, a: Any, lang: str) -> str:
