@@ -75,7 +75,7 @@ _LAZY = {
 _SUBMODULES = {
     "protection", "poverty", "data", "actuarial", "widgets", "report", "claims", "contributions",
     "employee", "enrolment", "constraints", "secondary", "schemes", "scheme", "checks", "money", "scenarios",
-    "sources", "survey", "tables", "text", "plotting", "display", "reforms", "funds",
+    "sources", "survey", "tables", "text", "plotting", "display", "reforms", "funds", "calculator",
 }
 
 __all__ = ["HealthcoverError", "HealthcoverWarning", "NotStatedError", "Scheme", "list_schemes", "load_scheme", "__version__", *_LAZY]

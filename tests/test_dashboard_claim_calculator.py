@@ -248,3 +248,16 @@ def test_every_offered_scheme_computes_its_default_episode_and_the_rest_say_why(
                     assert "Opiniones" not in calc.rules_html.value  # the Spanish quote only in the source panel
     page.language.value = "en"
     assert "Bazhou" in calc.unavailable.value and "veterans" in calc.unavailable.value
+
+
+def test_the_calculator_is_the_librarys_and_its_parts_add_up_to_the_cost():
+    """What the page shows comes from healthcover.calculator, reachable from a notebook."""
+    import healthcover as hc
+    from healthcover.widgets import claim_calculator as page
+
+    assert page.calculate is hc.calculator.calculate and page.cost_curve is hc.calculator.cost_curve
+    r = hc.calculator.calculate("dazu-resident", "tier2", "adult",
+                                [hc.calculator.Episode("inpatient", "county", 10_000.0),
+                                 hc.calculator.Episode("inpatient", "county", 80_000.0)])
+    assert round(r.breakdown["amount"].sum(), 2) == round(r.cost, 2) == 90_000.0
+    assert round(r.fund_paid + r.oop, 2) == r.cost and r.fund_paid > 0
