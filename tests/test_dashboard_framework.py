@@ -100,6 +100,7 @@ def test_errors_show_a_message_never_a_traceback(web, demo_voila_url):
 
     fail.select_option("none")
     page.wait_for_function("() => !document.querySelector('.hc-error').innerText.trim()")
+    # the area is hidden before it is emptied (two widget messages), so hidden by now
     assert not page.locator(".hc-error").is_visible()
     web.assert_clean()
 

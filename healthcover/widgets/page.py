@@ -608,8 +608,10 @@ class Page(widgets.VBox):
         self._results.extend(results)
 
     def clear_error(self) -> None:
-        self.error_html.value = ""
+        # Hidden first, then emptied: the browser receives the two changes as separate
+        # messages, and the other order shows an empty red box in between.
         self.error_html.layout.display = "none"
+        self.error_html.value = ""
         for w in self._results:
             w.layout.display = None
 
