@@ -167,6 +167,20 @@ def _sorted_ranks_grouped(xs: np.ndarray, ws: np.ndarray, gs: np.ndarray) -> np.
     return u / total[gid]
 
 
+def _catastrophic_from_sums(headcount, overshoot, c_e, c_o) -> dict:
+    """The catastrophic measures from the headcount, the overshoot and their concentration
+    indices (O'Donnell et al. 2008, ch. 18): one formula for pandas and Dask."""
+    return {
+        "headcount": headcount,
+        "overshoot": overshoot,
+        "mean_positive_overshoot": np.where(headcount > 0, overshoot / headcount, np.nan),
+        "concentration_headcount": c_e,
+        "concentration_overshoot": c_o,
+        "weighted_headcount": np.where(headcount != 0, headcount * (1.0 - c_e), 0.0),
+        "weighted_overshoot": np.where(overshoot != 0, overshoot * (1.0 - c_o), 0.0),
+    }
+
+
 def weighted_percentile(
     x: np.ndarray, w: np.ndarray | None, p: float | Sequence[float]
 ) -> float | np.ndarray:
@@ -444,16 +458,7 @@ class _Ranked:
                     c = 2.0 * (self.sums((h - mean_h[self.gs]) * self.rc_w) / total) / mean_h
                 return np.where(mean_h == 0, np.nan, c)
 
-            c_e, c_o = conc(e, headcount), conc(over, overshoot)
-            return {
-                "headcount": headcount,
-                "overshoot": overshoot,
-                "mean_positive_overshoot": np.where(headcount > 0, overshoot / headcount, np.nan),
-                "concentration_headcount": c_e,
-                "concentration_overshoot": c_o,
-                "weighted_headcount": np.where(headcount != 0, headcount * (1.0 - c_e), 0.0),
-                "weighted_overshoot": np.where(overshoot != 0, overshoot * (1.0 - c_o), 0.0),
-            }
+            return _catastrophic_from_sums(headcount, overshoot, conc(e, headcount), conc(over, overshoot))
 
 
 def _catastrophic_measures(r, w, rank_v, threshold) -> dict[str, float]:

@@ -79,6 +79,17 @@ def _start(what: str, command: Callable[[int], list[str]], status: str, name: st
     raise RuntimeError(f"{what} did not start within {READY_TIMEOUT_S}s; see {log_path}")
 
 
+def _stop(proc, log, timeout: float) -> None:
+    """Stop a server started by :func:`_start` (killed if it does not end in ``timeout`` s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+
+
 @contextlib.contextmanager
 def run_voila(root: Path, *extra: str, name: str = "voila") -> Iterator[ServerURL]:
     """Serve ``root`` with Voila on 127.0.0.1; yield the base URL; stop it afterwards.
@@ -96,13 +107,7 @@ def run_voila(root: Path, *extra: str, name: str = "voila") -> Iterator[ServerUR
     try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        _stop(proc, log, 20)
 
 
 class LabServer(str):
@@ -160,13 +165,7 @@ def run_jupyterlab(root: Path, *, name: str = "jupyterlab") -> Iterator[LabServe
     try:
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        _stop(proc, log, 30)
         shutil.rmtree(home, ignore_errors=True)
 
 

@@ -285,15 +285,7 @@ def catastrophic(df, *, oop: str, consumption: str, threshold: float, method: st
     with np.errstate(invalid="ignore", divide="ignore"):
         c_e = np.where(headcount == 0, np.nan, ranked["gc_e"] / headcount)
         c_o = np.where(overshoot == 0, np.nan, ranked["gc_over"] / overshoot)
-        out = {
-            "headcount": headcount,
-            "overshoot": overshoot,
-            "mean_positive_overshoot": np.where(headcount > 0, overshoot / headcount, np.nan),
-            "concentration_headcount": c_e,
-            "concentration_overshoot": c_o,
-            "weighted_headcount": np.where(headcount != 0, headcount * (1.0 - c_e), 0.0),
-            "weighted_overshoot": np.where(overshoot != 0, overshoot * (1.0 - c_o), 0.0),
-        }
+        out = _p._catastrophic_from_sums(headcount, overshoot, c_e, c_o)
     if groups is None:
         return {k: float(out[k][0]) for k in _p.CATASTROPHIC_KEYS}
     return pd.DataFrame({k: out[k] for k in _p.CATASTROPHIC_KEYS}, index=groups)
