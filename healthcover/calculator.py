@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 import healthcover as hc
+from healthcover import checks
 from healthcover.schemes.model import BENEFIT_RULES
 
 __all__ = ["BENEFIT_YEAR_START", "ClaimResult", "Episode", "calculate", "claim_schemes", "cost_curve",
@@ -148,12 +149,46 @@ def _claims(episodes: Sequence[Episode], category: str, years_enrolled: int) -> 
             "date": [BENEFIT_YEAR_START + _dt.timedelta(days=i) for i in range(n)],
             "care": [e.care for e in episodes],
             "facility": [e.facility for e in episodes],
-            "cost": [float(e.cost) for e in episodes],
-            "special_exam_cost": [float(e.special_exam_cost or 0.0) for e in episodes],
+            # as given: the engine's input checks name a value that is not an amount
+            "cost": pd.Series([e.cost for e in episodes], dtype=object),
+            "special_exam_cost": pd.Series([e.special_exam_cost for e in episodes], dtype=object),
             "category": [category] * n,
             "years_enrolled": [int(years_enrolled)] * n,
         }
     )
+
+
+#: The most points a cost curve is drawn with (each is a claim of its own).
+MAX_POINTS = 100_000
+
+
+def _years(value: Any, func: str) -> int:
+    """Years of continuous enrolment: a whole number the engine's domain allows (0-150)."""
+    years = checks.in_range(func, "years_enrolled", value, 0, 150)
+    if years != int(years):
+        raise hc.HealthcoverError(f"{func}: years_enrolled = {value!r} is not allowed; give a whole number of years")
+    return int(years)
+
+
+def _episodes(episodes: Any) -> list[Episode]:
+    """Episodes given as :class:`Episode` or mappings with its fields; anything else is named."""
+    fields = ("care", "facility", "cost", "special_exam_cost")
+    if isinstance(episodes, (str, bytes, Mapping)) or not isinstance(episodes, Sequence):
+        raise hc.HealthcoverError(f"calculate: episodes = {episodes!r} is not allowed; give a list of episodes, "
+                                  f"each an Episode or a mapping with {', '.join(fields)}")
+    out = []
+    for i, e in enumerate(episodes):
+        if isinstance(e, Episode):
+            out.append(e)
+            continue
+        unknown = sorted(set(e) - set(fields)) if isinstance(e, Mapping) else None
+        missing = [f for f in fields[:3] if f not in e] if isinstance(e, Mapping) else None
+        if unknown is None or unknown or missing:
+            raise hc.HealthcoverError(
+                f"calculate: episode {i + 1} = {e!r} is not allowed; give an Episode or a mapping with "
+                f"{', '.join(fields[:3])} (and optionally special_exam_cost)")
+        out.append(Episode(**e))
+    return out
 
 
 def calculate(
@@ -169,12 +204,15 @@ def calculate(
     (not covered, special-exam self-pay, below the deductible, co-payment, above the
     limit, not reimbursed at all), from the engine's own columns.
     """
-    episodes = [e if isinstance(e, Episode) else Episode(**e) for e in episodes]
+    episodes = _episodes(episodes)
+    years_enrolled = _years(years_enrolled, "calculate")
     if not episodes:
         raise hc.HealthcoverError("claim calculator: give at least one episode")
     scheme = _scheme(scheme_id, variant)
     claims = _claims(episodes, category, years_enrolled)
     out = scheme.adjudicate(claims, detail=True)
+    # the engine accepted the amounts as given: the table carries them as numbers
+    claims[["cost", "special_exam_cost"]] = claims[["cost", "special_exam_cost"]].apply(pd.to_numeric)
     table = pd.concat([claims.drop(columns=["person_id", "category", "years_enrolled"]), out], axis=1)
     table.insert(0, "episode", np.arange(1, len(table) + 1))
     return ClaimResult(
@@ -305,8 +343,13 @@ def cost_curve(
     One vectorised call: each point is a different person, so no limit carries over.
     Long form: ``cost``, ``payer`` (fund / patient), ``amount``.
     """
+    max_cost = checks.positive("cost_curve", "max_cost", max_cost)
+    points = checks.positive_int("cost_curve", "points", points)
+    if points > MAX_POINTS:
+        raise hc.HealthcoverError(f"cost_curve: points = {points} is not allowed; points must be at most {MAX_POINTS:,}")
+    years_enrolled = _years(years_enrolled, "cost_curve")
     scheme = _scheme(scheme_id, variant)
-    costs = np.linspace(0.0, float(max_cost), points).round(2)
+    costs = np.linspace(0.0, max_cost, points).round(2)
     claims = pd.DataFrame(
         {
             "person_id": np.arange(points),

@@ -5,7 +5,10 @@ page shows what the engine computes, while tests/test_claims.py checks the engin
 """
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import healthcover as hc
 from healthcover.widgets import chart_svg, fmt_money
@@ -261,3 +264,40 @@ def test_the_calculator_is_the_librarys_and_its_parts_add_up_to_the_cost():
                                  hc.calculator.Episode("inpatient", "county", 80_000.0)])
     assert round(r.breakdown["amount"].sum(), 2) == round(r.cost, 2) == 90_000.0
     assert round(r.fund_paid + r.oop, 2) == r.cost and r.fund_paid > 0
+
+
+_ODD = st.one_of(st.none(), st.booleans(), st.text(max_size=4), st.integers(-10, 10**14),
+                 st.floats(allow_nan=True, allow_infinity=True), st.just(np.int64(3)), st.just(np.float32(2.5)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(years=_ODD, cost=_ODD, special=_ODD, max_cost=_ODD, points=_ODD)
+def test_the_calculators_inputs_give_a_result_or_a_named_error(years, cost, special, max_cost, points):
+    """Odd values of every number the calculator takes: right, or a HealthcoverError."""
+    import healthcover as hc
+    from healthcover.calculator import calculate, cost_curve
+
+    episode = {"care": "inpatient", "facility": "county", "cost": cost, "special_exam_cost": special}
+    try:
+        r = calculate("dazu-resident", "tier2", "adult", [episode], years_enrolled=years)
+    except hc.HealthcoverError:
+        pass
+    else:
+        assert np.isfinite(r.fund_paid) and r.fund_paid >= 0 and round(r.fund_paid + r.oop, 2) == round(r.cost, 2)
+    try:
+        curve = cost_curve("dazu-resident", "tier2", "adult", "inpatient", "county", max_cost=max_cost,
+                           points=points if not isinstance(points, int) or points < 5_000 else 3)
+    except hc.HealthcoverError:
+        pass
+    else:
+        assert np.isfinite(curve["amount"]).all() and (curve["amount"] >= 0).all()
+
+
+@pytest.mark.parametrize("episodes", [None, "inpatient", {"care": "inpatient"}, [{"care": "inpatient", "fac": "x"}],
+                                      [42]])
+def test_episodes_that_are_not_episodes_are_named(episodes):
+    import healthcover as hc
+    from healthcover.calculator import calculate
+
+    with pytest.raises(hc.HealthcoverError, match="episode"):
+        calculate("dazu-resident", "tier2", "adult", episodes)
